@@ -1,0 +1,10 @@
+from django.contrib import admin
+from django.urls import include, path
+
+admin.site.site_header = "Directory moderation"
+admin.site.site_title = "Directory moderation"
+
+urlpatterns = [
+    path("", include("partners.urls")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,223 @@
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib import admin
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .models import (
+    Attribute,
+    Community,
+    DeliveryMode,
+    Language,
+    Location,
+    Organisation,
+    Postcode,
+    PostcodeDistrict,
+    ReferralRoute,
+    Service,
+    ServiceLanguage,
+    Status,
+    SupportType,
+)
+
+
+class FreshnessFilter(admin.SimpleListFilter):
+    title = _("last checked")
+    parameter_name = "freshness"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("stale", _("Not checked for %(days)s days") % {"days": settings.STALE_AFTER_DAYS}),
+            ("fresh", _("Checked recently")),
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() == "stale":
+            return queryset.stale()
+        if self.value() == "fresh":
+            cutoff = timezone.localdate() - timedelta(days=settings.STALE_AFTER_DAYS)
+            return queryset.filter(last_verified__gte=cutoff)
+        return queryset
+
+
+@admin.action(description=_("Publish the selected listings"))
+def publish(modeladmin, request, queryset):
+    updated = queryset.update(status=Status.PUBLISHED)
+    modeladmin.message_user(request, _("%(n)d listing(s) published.") % {"n": updated})
+
+
+@admin.action(description=_("Archive the selected listings"))
+def archive(modeladmin, request, queryset):
+    updated = queryset.update(status=Status.ARCHIVED)
+    modeladmin.message_user(request, _("%(n)d listing(s) archived.") % {"n": updated})
+
+
+@admin.action(description=_("Mark the selected listings as checked today"))
+def mark_checked(modeladmin, request, queryset):
+    updated = queryset.update(last_verified=timezone.localdate())
+    modeladmin.message_user(request, _("%(n)d listing(s) marked as checked today.") % {"n": updated})
+
+
+class LocationInline(admin.StackedInline):
+    model = Location
+    extra = 0
+    fields = ["name", "address", "town", "postcode", ("latitude", "longitude"), "accessibility"]
+
+
+class ServiceInline(admin.TabularInline):
+    model = Service
+    extra = 0
+    fields = ["name", "status", "last_verified"]
+    readonly_fields = fields
+    show_change_link = True
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ["name", "status", "service_count", "last_verified", "is_example", "updated"]
+    list_filter = ["status", FreshnessFilter, "is_example"]
+    search_fields = ["name", "description", "email", "charity_number"]
+    prepopulated_fields = {"slug": ["name"]}
+    readonly_fields = ["public_id", "created", "updated"]
+    inlines = [LocationInline, ServiceInline]
+    actions = [publish, archive, mark_checked]
+    date_hierarchy = "updated"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(_service_count=Count("services"))
+
+    @admin.display(description=_("services"), ordering="_service_count")
+    def service_count(self, obj):
+        return obj._service_count
+
+
+class ServiceLanguageInline(admin.TabularInline):
+    model = ServiceLanguage
+    extra = 1
+    autocomplete_fields = ["language"]
+
+
+class ReferralRouteInline(admin.StackedInline):
+    model = ReferralRoute
+    extra = 0
+    fields = [("kind", "method", "contact"), "instructions"]
+
+
+class ServiceLocationInline(admin.TabularInline):
+    model = Service.locations.through
+    extra = 0
+    verbose_name = _("location")
+    verbose_name_plural = _("locations")
+    autocomplete_fields = ["location"]
+
+
+@admin.register(Service)
+class ServiceAdmin(admin.ModelAdmin):
+    list_display = ["name", "organisation", "status", "accepting_referrals", "last_verified", "updated"]
+    list_filter = [
+        "status",
+        FreshnessFilter,
+        "accepting_referrals",
+        "cost",
+        "gender",
+        "support_types",
+        "communities",
+        "referral_routes__kind",
+        "organisation__is_example",
+    ]
+    search_fields = ["name", "description", "organisation__name", "slug"]
+    list_select_related = ["organisation"]
+    autocomplete_fields = ["organisation"]
+    prepopulated_fields = {"slug": ["name"]}
+    filter_horizontal = ["support_types", "communities", "attributes", "modes"]
+    readonly_fields = ["public_id", "created", "updated"]
+    exclude = ["locations"]
+    inlines = [ServiceLanguageInline, ReferralRouteInline, ServiceLocationInline]
+    actions = [publish, archive, mark_checked]
+    fieldsets = [
+        (None, {"fields": ["organisation", "name", "slug", "status", "description"]}),
+        (
+            _("What and for whom"),
+            {
+                "fields": [
+                    "support_types",
+                    "communities",
+                    "attributes",
+                    "modes",
+                    "cost",
+                    "gender",
+                    ("min_age", "max_age"),
+                ]
+            },
+        ),
+        (_("Referrals"), {"fields": ["accepting_referrals", "typical_wait", "referral_instructions"]}),
+        (_("Contact"), {"fields": ["phone", "email", "website", "opening_hours"]}),
+        (_("Record"), {"fields": ["last_verified", "public_id", "created", "updated"]}),
+    ]
+
+
+@admin.register(Location)
+class LocationAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "organisation", "postcode", "latitude", "longitude"]
+    search_fields = ["name", "address", "town", "postcode", "organisation__name"]
+    list_filter = [("latitude", admin.EmptyFieldListFilter)]
+    list_select_related = ["organisation"]
+    autocomplete_fields = ["organisation"]
+
+
+class TermAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "order", "used_by"]
+    list_editable = ["order"]
+    search_fields = ["name", "slug", "description"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(_used_by=Count("services", filter=Q(services__status=Status.PUBLISHED)))
+        )
+
+    @admin.display(description=_("published services"), ordering="_used_by")
+    def used_by(self, obj):
+        return obj._used_by
+
+    def get_readonly_fields(self, request, obj=None):
+        # Slugs are public (URLs, import files): fixed once the term exists.
+        return ["slug"] if obj else []
+
+
+for model in (Community, SupportType, Attribute, DeliveryMode):
+    admin.site.register(model, TermAdmin)
+
+
+@admin.register(Language)
+class LanguageAdmin(admin.ModelAdmin):
+    list_display = ["name", "autonym", "code", "direction", "featured"]
+    list_filter = ["featured", "direction"]
+    list_editable = ["featured"]
+    search_fields = ["name", "autonym", "code"]
+
+
+@admin.register(Postcode)
+class PostcodeAdmin(admin.ModelAdmin):
+    list_display = ["postcode", "district", "latitude", "longitude"]
+    search_fields = ["postcode"]
+    show_full_result_count = False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PostcodeDistrict)
+class PostcodeDistrictAdmin(admin.ModelAdmin):
+    list_display = ["code", "latitude", "longitude"]
+    search_fields = ["code"]
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,459 @@
+"""The directory's data: organisations, the services they run, where, in which
+languages, for whom, and how to get in. Field names follow Open Referral's
+HSDS 3.0 where it has one, so the open-data API maps onto them directly."""
+
+import uuid
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    PUBLISHED = "published", _("Published")
+    ARCHIVED = "archived", _("Archived")
+
+
+class Cost(models.TextChoices):
+    FREE = "free", _("Free")
+    LOW_COST = "low-cost", _("Low cost")
+    PAID = "paid", _("Paid")
+
+
+class Gender(models.TextChoices):
+    ANY = "any", _("Anyone")
+    WOMEN = "women", _("Women")
+    MEN = "men", _("Men")
+
+
+class LanguageProvision(models.TextChoices):
+    STAFF = "staff", _("Staff speak it")
+    INTERPRETER = "interpreter", _("Through an interpreter")
+    WRITTEN = "written", _("Written information")
+    PHONE = "phone", _("Phone line")
+
+
+class ReferralKind(models.TextChoices):
+    SELF = "self", _("Self-referral")
+    GP = "gp", _("GP or other health professional")
+    PROFESSIONAL = "professional", _("Other professional (social worker, school, organisation)")
+    DROP_IN = "drop-in", _("Drop in")
+
+
+class ReferralMethod(models.TextChoices):
+    PHONE = "phone", _("Phone")
+    EMAIL = "email", _("Email")
+    WEB_FORM = "web-form", _("Online form")
+    IN_PERSON = "in-person", _("In person")
+
+
+class TextDirection(models.TextChoices):
+    LTR = "ltr", _("Left to right")
+    RTL = "rtl", _("Right to left")
+
+
+# --- Reference data -------------------------------------------------------------
+
+
+class Term(models.Model):
+    """A term of one of the fixed vocabularies. Slugs are public: URLs and the
+    import format use them, so they never change once published."""
+
+    slug = models.SlugField(_("slug"), max_length=50, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    description = models.CharField(_("description"), max_length=255, blank=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=100)
+
+    class Meta:
+        abstract = True
+        ordering = ["order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Community(Term):
+    # The catch-all term: a service for all racialised communities serves every community.
+    ALL = "all-racialised-communities"
+
+    class Meta(Term.Meta):
+        verbose_name = _("community")
+        verbose_name_plural = _("communities")
+
+
+class SupportType(Term):
+    class Meta(Term.Meta):
+        verbose_name = _("support type")
+        verbose_name_plural = _("support types")
+
+
+class Attribute(Term):
+    """Cultural fit: community-led, faith-sensitive, same-gender worker…"""
+
+    class Meta(Term.Meta):
+        verbose_name = _("cultural fit attribute")
+        verbose_name_plural = _("cultural fit attributes")
+
+
+class DeliveryMode(Term):
+    class Meta(Term.Meta):
+        verbose_name = _("delivery mode")
+        verbose_name_plural = _("delivery modes")
+
+
+class Language(models.Model):
+    code = models.CharField(
+        _("ISO 639 code"),
+        max_length=8,
+        unique=True,
+        help_text=_("ISO 639-1 where one exists (ur), otherwise ISO 639-3 (phr)."),
+    )
+    name = models.CharField(_("English name"), max_length=100)
+    autonym = models.CharField(
+        _("own name"), max_length=100, blank=True, help_text=_("The language's name for itself.")
+    )
+    direction = models.CharField(
+        _("text direction"), max_length=3, choices=TextDirection.choices, default=TextDirection.LTR
+    )
+    featured = models.BooleanField(_("featured"), default=False, help_text=_("Offered first in the language filter."))
+
+    class Meta:
+        ordering = ["-featured", "name"]
+        verbose_name = _("language")
+        verbose_name_plural = _("languages")
+        constraints = [
+            models.CheckConstraint(condition=Q(code__regex=r"^[a-z]{2,3}$"), name="language_code_is_iso_639"),
+        ]
+
+    def __str__(self) -> str:
+        if self.autonym and self.autonym != self.name:
+            return f"{self.name} ({self.autonym})"
+        return self.name
+
+    def clean(self) -> None:
+        self.code = (self.code or "").strip().lower()
+        if not (2 <= len(self.code) <= 3 and self.code.isascii() and self.code.isalpha()):
+            raise ValidationError({"code": _("Use a two- or three-letter ISO 639 code, such as ur or phr.")})
+
+
+# --- Postcodes ------------------------------------------------------------------
+
+
+def normalise_postcode(text: str) -> str:
+    """'bd213dn', ' BD21 3DN ' -> 'BD21 3DN'; an outward code alone -> 'BD21'."""
+    compact = "".join((text or "").split()).upper()
+    if len(compact) >= 5 and compact[-3].isdigit():
+        return f"{compact[:-3]} {compact[-3:]}"
+    return compact
+
+
+class Postcode(models.Model):
+    """A full UK postcode and its centre, from Ordnance Survey Code-Point Open."""
+
+    postcode = models.CharField(max_length=8, primary_key=True)
+    district = models.CharField(max_length=4, db_index=True)
+    latitude = models.FloatField()
+    longitude = models.FloatField()
+
+    class Meta:
+        ordering = ["postcode"]
+
+    def __str__(self) -> str:
+        return self.postcode
+
+
+class PostcodeDistrict(models.Model):
+    """An outward code ("BD7") and the centroid of its postcodes."""
+
+    code = models.CharField(max_length=4, primary_key=True)
+    latitude = models.FloatField()
+    longitude = models.FloatField()
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+# --- Listings -------------------------------------------------------------------
+
+
+class ListingQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=Status.PUBLISHED)
+
+    def stale(self, today: date | None = None):
+        """Not confirmed within STALE_AFTER_DAYS (or never confirmed)."""
+        cutoff = (today or timezone.localdate()) - timedelta(days=settings.STALE_AFTER_DAYS)
+        return self.filter(Q(last_verified__isnull=True) | Q(last_verified__lt=cutoff))
+
+
+class Listing(models.Model):
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    updated = models.DateTimeField(_("updated"), auto_now=True)
+    last_verified = models.DateField(
+        _("last checked"),
+        null=True,
+        blank=True,
+        help_text=_("When someone last confirmed this listing is correct."),
+    )
+
+    objects = ListingQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == Status.PUBLISHED
+
+    def is_stale(self, today: date | None = None) -> bool:
+        if self.last_verified is None:
+            return True
+        cutoff = (today or timezone.localdate()) - timedelta(days=settings.STALE_AFTER_DAYS)
+        return self.last_verified < cutoff
+
+
+class Organisation(Listing):
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=220, unique=True)
+    public_id = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False)
+    description = models.TextField(_("description"), blank=True)
+    website = models.URLField(_("website"), blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    charity_number = models.CharField(_("charity or company number"), max_length=20, blank=True)
+    is_example = models.BooleanField(
+        _("example data"),
+        default=False,
+        help_text=_("Fictional listing from the sample data; the site says so on every page."),
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        constraints = [
+            models.UniqueConstraint(fields=["name"], name="organisation_name_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("partners:organisation", kwargs={"slug": self.slug})
+
+    def validate_constraints(self, exclude=None) -> None:
+        try:
+            super().validate_constraints(exclude=exclude)
+        except ValidationError as error:
+            if "organisation_name_unique" in str(error):
+                raise ValidationError({"name": _("An organisation with this name is already listed.")}) from None
+            raise
+
+
+class Location(models.Model):
+    """A place where services are delivered. Services with no location are
+    delivered only by phone, video or text."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="locations", verbose_name=_("organisation")
+    )
+    name = models.CharField(_("name"), max_length=200, blank=True, help_text=_("e.g. Community centre"))
+    address = models.CharField(_("address"), max_length=255, blank=True)
+    town = models.CharField(_("town"), max_length=100, blank=True)
+    postcode = models.CharField(_("postcode"), max_length=8, blank=True)
+    latitude = models.FloatField(_("latitude"), null=True, blank=True)
+    longitude = models.FloatField(_("longitude"), null=True, blank=True)
+    accessibility = models.TextField(
+        _("accessibility"), blank=True, help_text=_("Step-free access, hearing loop, parking…")
+    )
+
+    class Meta:
+        ordering = ["town", "address"]
+        verbose_name = _("location")
+        verbose_name_plural = _("locations")
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(latitude__isnull=True) & Q(longitude__isnull=True))
+                | (Q(latitude__gte=-90) & Q(latitude__lte=90) & Q(longitude__gte=-180) & Q(longitude__lte=180)),
+                name="location_coordinates_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        parts = [p for p in (self.name or self.address, self.town, self.postcode) if p]
+        return ", ".join(parts) or f"Location {self.pk}"
+
+    def get_absolute_url(self) -> str:
+        return self.organisation.get_absolute_url()
+
+    @property
+    def has_point(self) -> bool:
+        return self.latitude is not None and self.longitude is not None
+
+    @property
+    def one_line(self) -> str:
+        return ", ".join(p for p in (self.address, self.town, self.postcode) if p)
+
+    def clean(self) -> None:
+        self.postcode = normalise_postcode(self.postcode)
+        if (self.latitude is None) != (self.longitude is None):
+            raise ValidationError(_("Give both latitude and longitude, or neither."))
+        if self.latitude is not None and not -90 <= self.latitude <= 90:
+            raise ValidationError({"latitude": _("Latitude must be between -90 and 90.")})
+        if self.longitude is not None and not -180 <= self.longitude <= 180:
+            raise ValidationError({"longitude": _("Longitude must be between -180 and 180.")})
+
+
+class Service(Listing):
+    """What residents and GPs look for: one kind of support run by an organisation."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="services", verbose_name=_("organisation")
+    )
+    public_id = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=220, unique=True)
+    description = models.TextField(_("description"), help_text=_("What the service offers, in plain English."))
+    support_types = models.ManyToManyField(
+        SupportType, blank=True, related_name="services", verbose_name=_("support types")
+    )
+    communities = models.ManyToManyField(
+        Community, blank=True, related_name="services", verbose_name=_("communities served")
+    )
+    attributes = models.ManyToManyField(Attribute, blank=True, related_name="services", verbose_name=_("cultural fit"))
+    modes = models.ManyToManyField(
+        DeliveryMode, blank=True, related_name="services", verbose_name=_("how it is delivered")
+    )
+    locations = models.ManyToManyField(Location, blank=True, related_name="services", verbose_name=_("locations"))
+    cost = models.CharField(_("cost"), max_length=10, choices=Cost.choices, default=Cost.FREE)
+    gender = models.CharField(_("open to"), max_length=10, choices=Gender.choices, default=Gender.ANY)
+    min_age = models.PositiveSmallIntegerField(_("minimum age"), null=True, blank=True)
+    max_age = models.PositiveSmallIntegerField(_("maximum age"), null=True, blank=True)
+    accepting_referrals = models.BooleanField(_("accepting new referrals"), default=True)
+    typical_wait = models.CharField(
+        _("typical wait"), max_length=100, blank=True, help_text=_("e.g. 'About two weeks'")
+    )
+    referral_instructions = models.TextField(
+        _("how to get referred"), blank=True, help_text=_("How to get referred and what happens next.")
+    )
+    opening_hours = models.TextField(_("opening hours"), blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    website = models.URLField(_("website"), blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("service")
+        verbose_name_plural = _("services")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(min_age__isnull=True) | Q(max_age__isnull=True) | Q(min_age__lte=models.F("max_age")),
+                name="service_age_range_ordered",
+            ),
+            models.CheckConstraint(condition=Q(max_age__lte=130), name="service_max_age_plausible"),
+            models.UniqueConstraint(fields=["organisation", "name"], name="service_name_unique_per_organisation"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("partners:service", kwargs={"slug": self.slug})
+
+    @property
+    def summary(self) -> str:
+        """The first sentence of the description: the one line shown in results."""
+        text = " ".join(self.description.split())
+        end = text.find(". ")
+        return text if end == -1 else text[: end + 1]
+
+    @property
+    def age_range(self) -> str:
+        if self.min_age is None and self.max_age is None:
+            return ""
+        if self.max_age is None:
+            return _("%(min)s and over") % {"min": self.min_age}
+        if self.min_age is None:
+            return _("up to %(max)s") % {"max": self.max_age}
+        return _("%(min)s to %(max)s") % {"min": self.min_age, "max": self.max_age}
+
+    def clean(self) -> None:
+        if self.min_age is not None and self.max_age is not None and self.min_age > self.max_age:
+            raise ValidationError({"max_age": _("The maximum age must not be lower than the minimum age.")})
+        if self.max_age is not None and self.max_age > 130:
+            raise ValidationError({"max_age": _("Enter an age of 130 or under.")})
+
+    def validate_constraints(self, exclude=None) -> None:
+        try:
+            super().validate_constraints(exclude=exclude)
+        except ValidationError as error:
+            if "service_name_unique_per_organisation" in str(error):
+                raise ValidationError({"name": _("This organisation already has a service with this name.")}) from None
+            raise
+
+
+class ServiceLanguage(models.Model):
+    """A language a service is offered in, and how."""
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="service_languages")
+    language = models.ForeignKey(Language, on_delete=models.PROTECT, related_name="service_languages")
+    provision = models.CharField(
+        _("how it is offered"),
+        max_length=12,
+        choices=LanguageProvision.choices,
+        default=LanguageProvision.STAFF,
+    )
+
+    class Meta:
+        ordering = ["language__name", "provision"]
+        verbose_name = _("language offered")
+        verbose_name_plural = _("languages offered")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["service", "language", "provision"], name="service_language_provision_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.language.name} ({self.get_provision_display()})"
+
+
+class ReferralRoute(models.Model):
+    """One way into a service (self-referral, via a GP…) and how to use it."""
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="referral_routes")
+    kind = models.CharField(_("who can refer"), max_length=12, choices=ReferralKind.choices)
+    method = models.CharField(_("how"), max_length=10, choices=ReferralMethod.choices, blank=True)
+    contact = models.CharField(
+        _("contact"), max_length=255, blank=True, help_text=_("Phone number, email address or form link.")
+    )
+    instructions = models.TextField(_("what happens next"), blank=True)
+
+    class Meta:
+        ordering = ["kind"]
+        verbose_name = _("way in")
+        verbose_name_plural = _("ways in")
+        constraints = [
+            models.UniqueConstraint(fields=["service", "kind"], name="referral_route_kind_unique_per_service"),
+        ]
+
+    def __str__(self) -> str:
+        return self.get_kind_display()
+
+    def validate_constraints(self, exclude=None) -> None:
+        try:
+            super().validate_constraints(exclude=exclude)
+        except ValidationError as error:
+            if "referral_route_kind_unique_per_service" in str(error):
+                raise ValidationError({"kind": _("This service already lists this way in.")}) from None
+            raise

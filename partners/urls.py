@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+app_name = "partners"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("services/<slug:slug>/", views.service_detail, name="service"),
+    path("organisations/<slug:slug>/", views.organisation_detail, name="organisation"),
+    path("about/data/", views.about_data, name="about_data"),
+]

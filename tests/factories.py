@@ -1,0 +1,107 @@
+"""Factories for tests: sensible defaults, override anything with keyword arguments."""
+
+import itertools
+from datetime import date
+
+from django.utils import timezone
+
+from accounts.models import User
+from partners.models import (
+    Attribute,
+    Community,
+    DeliveryMode,
+    Language,
+    Location,
+    Organisation,
+    Postcode,
+    PostcodeDistrict,
+    ReferralRoute,
+    Service,
+    ServiceLanguage,
+    Status,
+    SupportType,
+)
+
+_seq = itertools.count(1)
+
+
+def make_user(email: str | None = None, password: str = "correct horse battery staple", **kwargs) -> User:
+    email = email or f"user{next(_seq)}@example.org"
+    return User.objects.create_user(email=email, password=password, **kwargs)
+
+
+def make_moderator(email: str = "moderator@example.org", **kwargs) -> User:
+    return make_user(email=email, is_staff=True, is_superuser=True, **kwargs)
+
+
+def make_organisation(name: str | None = None, **kwargs) -> Organisation:
+    n = next(_seq)
+    name = name or f"Organisation {n}"
+    defaults = {
+        "slug": kwargs.pop("slug", None) or f"organisation-{n}",
+        "status": Status.PUBLISHED,
+        "last_verified": timezone.localdate(),
+        "description": "A community organisation.",
+    }
+    defaults.update(kwargs)
+    return Organisation.objects.create(name=name, **defaults)
+
+
+def make_location(organisation: Organisation | None = None, **kwargs) -> Location:
+    defaults = {
+        "address": "1 Example Street",
+        "town": "Bradford",
+        "postcode": "BD1 1AF",
+        "latitude": 53.7935,
+        "longitude": -1.7499,
+    }
+    defaults.update(kwargs)
+    return Location.objects.create(organisation=organisation or make_organisation(), **defaults)
+
+
+def make_service(
+    name: str | None = None,
+    *,
+    organisation: Organisation | None = None,
+    support: list[str] = (),
+    communities: list[str] = (),
+    attributes: list[str] = (),
+    modes: list[str] = (),
+    languages: list[str | tuple[str, str]] = (),
+    referrals: list[str] = (),
+    locations: list[Location] = (),
+    **kwargs,
+) -> Service:
+    """A published service. Vocabulary terms by slug; languages as 'ur' or ('ur', 'interpreter')."""
+    n = next(_seq)
+    defaults = {
+        "slug": kwargs.pop("slug", None) or f"service-{n}",
+        "description": "We offer support. Come and talk to us.",
+        "status": Status.PUBLISHED,
+        "last_verified": kwargs.pop("last_verified", timezone.localdate()),
+    }
+    defaults.update(kwargs)
+    service = Service.objects.create(
+        name=name or f"Service {n}", organisation=organisation or make_organisation(), **defaults
+    )
+    service.support_types.set(SupportType.objects.filter(slug__in=support))
+    service.communities.set(Community.objects.filter(slug__in=communities))
+    service.attributes.set(Attribute.objects.filter(slug__in=attributes))
+    service.modes.set(DeliveryMode.objects.filter(slug__in=modes))
+    for item in languages:
+        code, how = (item, "staff") if isinstance(item, str) else item
+        ServiceLanguage.objects.create(service=service, language=Language.objects.get(code=code), provision=how)
+    for kind in referrals:
+        ReferralRoute.objects.create(service=service, kind=kind)
+    service.locations.set(locations)
+    return service
+
+
+def make_postcode(postcode: str = "BD21 3DN", latitude: float = 53.868739, longitude: float = -1.907502) -> Postcode:
+    district = postcode.split(" ")[0]
+    PostcodeDistrict.objects.get_or_create(code=district, defaults={"latitude": latitude, "longitude": longitude})
+    return Postcode.objects.create(postcode=postcode, district=district, latitude=latitude, longitude=longitude)
+
+
+def days_ago(days: int) -> date:
+    return timezone.localdate() - timezone.timedelta(days=days)
