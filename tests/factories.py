@@ -1,7 +1,7 @@
 """Factories for tests: sensible defaults, override anything with keyword arguments."""
 
 import itertools
-from datetime import date
+from datetime import date, timedelta
 
 from django.utils import timezone
 
@@ -104,4 +104,4 @@ def make_postcode(postcode: str = "BD21 3DN", latitude: float = 53.868739, longi
 
 
 def days_ago(days: int) -> date:
-    return timezone.localdate() - timezone.timedelta(days=days)
+    return timezone.localdate() - timedelta(days=days)
