@@ -231,6 +231,11 @@ class Organisation(Listing):
     email = models.EmailField(_("email"), blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     charity_number = models.CharField(_("charity or company number"), max_length=20, blank=True)
+    trusted = models.BooleanField(
+        _("trusted"),
+        default=False,
+        help_text=_("Changes by this organisation's staff publish at once (they are still recorded)."),
+    )
     is_example = models.BooleanField(
         _("example data"),
         default=False,
