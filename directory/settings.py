@@ -131,6 +131,7 @@ INSTALLED_APPS = [
     "django_filters",
     "accounts",
     "partners",
+    "api",
 ]
 
 MIDDLEWARE = [

@@ -7,4 +7,5 @@ admin.site.site_title = "Directory moderation"
 urlpatterns = [
     path("", include("partners.urls")),
     path("admin/", admin.site.urls),
+    path("api/", include("api.urls")),
 ]

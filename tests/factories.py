@@ -105,3 +105,45 @@ def make_postcode(postcode: str = "BD21 3DN", latitude: float = 53.868739, longi
 
 def days_ago(days: int) -> date:
     return timezone.localdate() - timedelta(days=days)
+
+
+def make_rich_service(**kwargs) -> Service:
+    """A published service with every field we hold filled in: for open data tests."""
+    name = kwargs.pop("name", "Women's Wellbeing Mornings")
+    organisation = kwargs.pop("organisation", None) or make_organisation(
+        website="https://chinar.example.org/",
+        email="hello@chinar.example.org",
+        phone="01632 960101",
+        charity_number="1234567",
+        description="A women-led group in Manningham.",
+    )
+    location = make_location(
+        organisation, name="Chinar House", address="41 Lumb Lane", postcode="BD8 7JH", accessibility="Step-free."
+    )
+    defaults = {
+        "description": "Weekly mornings for women. Tea, crafts and talking.",
+        "support": ["peer-support", "wellbeing-activities"],
+        "communities": ["pakistani-kashmiri", "south-asian"],
+        "attributes": ["community-led", "interpreters"],
+        "modes": ["in-person", "phone"],
+        "languages": ["ur", ("ur", "written"), ("pa", "interpreter"), ("pl", "phone")],
+        "referrals": ["gp", "self"],
+        "locations": [location],
+        "cost": "low-cost",
+        "gender": "women",
+        "min_age": 18,
+        "max_age": 65,
+        "typical_wait": "About two weeks",
+        "referral_instructions": "Ask your GP to email us, or call.",
+        "opening_hours": "Tuesdays 10am to 12:30pm",
+        "phone": "01632 960102",
+        "email": "referrals@chinar.example.org",
+        "website": "https://chinar.example.org/mornings/",
+    }
+    defaults.update(kwargs)
+    service = make_service(name, organisation=organisation, **defaults)
+    ReferralRoute.objects.filter(service=service, kind="gp").update(
+        method="email", contact="gp-referrals@chinar.example.org", instructions="We phone within a week."
+    )
+    ReferralRoute.objects.filter(service=service, kind="self").update(method="phone", contact="01632 960103")
+    return service

@@ -1,0 +1,396 @@
+"""The API's query parameters: parsing, validation and filtering.
+
+Values of one filter are OR (repeat the parameter: `language=ur&language=pa`),
+different filters are AND, as on the public search page. Filters select services
+through subqueries (`pk__in`), so combining them never duplicates rows and the
+distance annotation can still aggregate over a service's locations.
+
+Anything malformed or unknown becomes a ParameterError, which the views answer
+with a 400 naming the parameter."""
+
+import math
+import re
+import uuid
+from datetime import UTC, datetime, time
+
+import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Count, F, FloatField, Min, Q, QuerySet, Value
+from django.db.models.functions import ASin, Cos, Least, Power, Radians, Sin, Sqrt
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext_lazy as _
+
+from partners.models import (
+    Attribute,
+    Community,
+    Cost,
+    DeliveryMode,
+    Gender,
+    Language,
+    Organisation,
+    ReferralKind,
+    Service,
+    SupportType,
+)
+from partners.postcodes import Place, lookup
+
+from .taxonomies import Taxonomy, Term, services_in_taxonomy, services_with_term, taxonomy_by_id, terms_by_id
+
+DEFAULT_PER_PAGE = 50
+MAX_PER_PAGE = 100
+MAX_SEARCH_LENGTH = 200
+# More words than this add nothing to a directory search but cost a subquery each.
+MAX_SEARCH_WORDS = 10
+EARTH_RADIUS_METRES = 6_371_008.8
+
+
+class ParameterError(Exception):
+    def __init__(self, parameter: str, message: str):
+        super().__init__(f"{parameter}: {message}")
+        self.parameter = parameter
+        self.message = message
+
+
+def check(form: forms.Form) -> dict:
+    """The cleaned values, or a ParameterError for the first bad parameter."""
+    if form.is_valid():
+        return form.cleaned_data
+    for name, errors in form.errors.items():
+        raise ParameterError(name, errors[0])
+    raise AssertionError("an invalid form has errors")  # pragma: no cover
+
+
+# --- Fields ------------------------------------------------------------------------
+
+
+class BooleanParameter(forms.Field):
+    """true/false (or 1/0, yes/no); anything else is an error rather than quietly true."""
+
+    def to_python(self, value: str | None) -> bool:
+        text = (value or "").strip().lower()
+        if text in ("", "false", "0", "no"):
+            return False
+        if text in ("true", "1", "yes"):
+            return True
+        raise ValidationError(_("Use true or false."), code="invalid")
+
+
+class DateTimeParameter(forms.Field):
+    """An ISO 8601 date or date and time; no time zone means UTC."""
+
+    def to_python(self, value: str | None) -> datetime | None:
+        text = (value or "").strip()
+        if not text:
+            return None
+        # An unencoded '+' in a query string arrives as a space: '…T09:00:00 01:00'.
+        text = re.sub(r" (\d{2}:?\d{2})$", r"+\1", text)
+        parsed = None
+        try:
+            parsed = parse_datetime(text)
+            if parsed is None:
+                day = parse_date(text)
+                parsed = datetime.combine(day, time.min) if day else None
+        except ValueError:
+            parsed = None
+        if parsed is None:
+            raise ValidationError(
+                _("Use an ISO 8601 date or date and time, such as 2025-01-31 or 2025-01-31T09:00:00Z."),
+                code="invalid",
+            )
+        return parsed.replace(tzinfo=UTC) if timezone.is_naive(parsed) else parsed
+
+
+class UUIDListField(forms.Field):
+    """A repeatable parameter of UUIDs."""
+
+    widget = forms.SelectMultiple
+
+    def to_python(self, value) -> list[uuid.UUID]:
+        values = [v for v in (value or []) if v.strip()]
+        parsed = []
+        for item in values:
+            try:
+                parsed.append(uuid.UUID(item.strip()))
+            except ValueError:
+                raise ValidationError(
+                    _("%(value)s is not a UUID."), code="invalid", params={"value": item[:50]}
+                ) from None
+        return parsed
+
+
+class TermsField(UUIDListField):
+    def clean(self, value) -> list[Term]:
+        ids = super().clean(value)
+        if not ids:
+            return []
+        found = terms_by_id(ids)
+        for item in ids:
+            if item not in found:
+                raise ValidationError(
+                    _("No taxonomy term has the id %(value)s; see /api/taxonomy_terms."), params={"value": item}
+                )
+        return [found[item] for item in ids]
+
+
+class TaxonomiesField(UUIDListField):
+    def clean(self, value) -> list[Taxonomy]:
+        taxonomies = []
+        for item in super().clean(value):
+            taxonomy = taxonomy_by_id(item)
+            if taxonomy is None:
+                raise ValidationError(
+                    _("No taxonomy has the id %(value)s; see /api/taxonomies."), params={"value": item}
+                )
+            taxonomies.append(taxonomy)
+        return taxonomies
+
+
+class PostcodeField(forms.CharField):
+    def clean(self, value: str | None) -> Place | None:
+        text = super().clean(value)
+        if not text:
+            return None
+        place = lookup(text)
+        if place is None:
+            raise ValidationError(
+                _("Unknown postcode %(postcode)s. Give a full UK postcode (BD21 3DN) or its first half (BD21)."),
+                params={"postcode": text[:20]},
+            )
+        return place
+
+
+class TermsFilter(django_filters.Filter):
+    field_class = TermsField
+
+
+class TaxonomiesFilter(django_filters.Filter):
+    field_class = TaxonomiesField
+
+
+class DateTimeFilter(django_filters.Filter):
+    field_class = DateTimeParameter
+
+
+class WholeNumberFilter(django_filters.Filter):
+    field_class = forms.IntegerField
+
+
+def _vocabulary(model, field: str, message: str, method: str) -> django_filters.ModelMultipleChoiceFilter:
+    return django_filters.ModelMultipleChoiceFilter(
+        queryset=model.objects.all(), to_field_name=field, method=method, error_messages={"invalid_choice": message}
+    )
+
+
+def _choices(choices: list[tuple[str, str]], message: str, method: str) -> django_filters.MultipleChoiceFilter:
+    return django_filters.MultipleChoiceFilter(
+        choices=choices, method=method, error_messages={"invalid_choice": message}
+    )
+
+
+# --- Forms -------------------------------------------------------------------------
+
+
+class ListForm(forms.Form):
+    """Paging and shape of a list answer."""
+
+    page = forms.IntegerField(required=False, min_value=1)
+    per_page = forms.IntegerField(required=False, min_value=1, max_value=MAX_PER_PAGE)
+    format = forms.ChoiceField(required=False, choices=[("json", "json"), ("ndjson", "ndjson")])
+    full = BooleanParameter(required=False)
+    minimal = BooleanParameter(required=False)
+    full_service = BooleanParameter(required=False)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        data["page"] = data.get("page") or 1
+        data["per_page"] = data.get("per_page") or DEFAULT_PER_PAGE
+        data["format"] = data.get("format") or "json"
+        return data
+
+
+class PlaceForm(forms.Form):
+    """`postcode` orders results nearest first; with `proximity` (metres) it also limits them."""
+
+    postcode = PostcodeField(required=False, max_length=20)
+    proximity = forms.FloatField(required=False, min_value=1)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("proximity") is not None and not data.get("postcode") and "postcode" not in self.errors:
+            self.add_error("proximity", _("Give a postcode to measure the proximity from."))
+        return data
+
+
+class TermListForm(forms.Form):
+    search = forms.CharField(required=False, max_length=MAX_SEARCH_LENGTH)
+    taxonomy_id = TaxonomiesField(required=False)
+    top_only = BooleanParameter(required=False)
+    parent_id = UUIDListField(required=False)
+
+
+# --- Filter sets -------------------------------------------------------------------
+
+
+def words(text: str) -> list[str]:
+    return text.split()[:MAX_SEARCH_WORDS]
+
+
+class ServiceFilter(django_filters.FilterSet):
+    search = django_filters.CharFilter(method="filter_search", max_length=MAX_SEARCH_LENGTH)
+    taxonomy_term_id = TermsFilter(method="filter_terms")
+    taxonomy_id = TaxonomiesFilter(method="filter_taxonomies")
+    organization_id = django_filters.UUIDFilter(field_name="organisation__public_id")
+    modified_after = DateTimeFilter(method="filter_modified_after")
+    language = _vocabulary(
+        Language, "code", _("Unknown language %(value)s. Use an ISO 639 code, such as ur or phr."), "filter_language"
+    )
+    community = _vocabulary(Community, "slug", _("Unknown community %(value)s."), "filter_community")
+    support = _vocabulary(SupportType, "slug", _("Unknown support type %(value)s."), "filter_support")
+    attribute = _vocabulary(Attribute, "slug", _("Unknown attribute %(value)s."), "filter_attribute")
+    mode = _vocabulary(DeliveryMode, "slug", _("Unknown mode %(value)s."), "filter_mode")
+    referral = _choices(
+        ReferralKind.choices, _("Unknown referral %(value)s. Use self, gp, professional or drop-in."), "filter_referral"
+    )
+    cost = _choices(Cost.choices, _("Unknown cost %(value)s. Use free, low-cost or paid."), "filter_cost")
+    gender = _choices(Gender.choices, _("Unknown gender %(value)s. Use any, women or men."), "filter_gender")
+    age = WholeNumberFilter(method="filter_age", min_value=0, max_value=130)
+
+    class Meta:
+        model = Service
+        fields: list[str] = []
+
+    @property
+    def qs(self) -> QuerySet[Service]:
+        if not self.is_valid():
+            check(self.form)
+        return super().qs
+
+    @staticmethod
+    def _with(queryset: QuerySet, **lookup) -> QuerySet:
+        return queryset.filter(pk__in=Service.objects.filter(**lookup).values("pk"))
+
+    def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        """Every word must appear in the name, description, organisation, support
+        types, communities or language names (in English or the language's own)."""
+        for word in words(value):
+            queryset = queryset.filter(
+                pk__in=Service.objects.filter(
+                    Q(name__icontains=word)
+                    | Q(description__icontains=word)
+                    | Q(organisation__name__icontains=word)
+                    | Q(support_types__name__icontains=word)
+                    | Q(communities__name__icontains=word)
+                    | Q(service_languages__language__name__icontains=word)
+                    | Q(service_languages__language__autonym__icontains=word)
+                ).values("pk")
+            )
+        return queryset
+
+    def filter_terms(self, queryset: QuerySet, name: str, value: list[Term]) -> QuerySet:
+        condition = Q()
+        for term in value:
+            condition |= services_with_term(term)
+        return queryset.filter(condition)
+
+    def filter_taxonomies(self, queryset: QuerySet, name: str, value: list[Taxonomy]) -> QuerySet:
+        condition = Q()
+        for taxonomy in value:
+            condition |= services_in_taxonomy(taxonomy)
+        return queryset.filter(condition)
+
+    def filter_modified_after(self, queryset: QuerySet, name: str, value: datetime) -> QuerySet:
+        # A service's documents change when its organisation's details do.
+        return queryset.filter(Q(updated__gte=value) | Q(organisation__updated__gte=value))
+
+    def filter_language(self, queryset: QuerySet, name: str, value) -> QuerySet:
+        return self._with(queryset, service_languages__language__in=list(value)) if value else queryset
+
+    def filter_community(self, queryset: QuerySet, name: str, value) -> QuerySet:
+        if not value:
+            return queryset
+        # A service for all racialised communities serves every community.
+        slugs = {community.slug for community in value} | {Community.ALL}
+        return self._with(queryset, communities__slug__in=slugs)
+
+    def filter_support(self, queryset: QuerySet, name: str, value) -> QuerySet:
+        return self._with(queryset, support_types__in=list(value)) if value else queryset
+
+    def filter_attribute(self, queryset: QuerySet, name: str, value) -> QuerySet:
+        return self._with(queryset, attributes__in=list(value)) if value else queryset
+
+    def filter_mode(self, queryset: QuerySet, name: str, value) -> QuerySet:
+        return self._with(queryset, modes__in=list(value)) if value else queryset
+
+    def filter_referral(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:
+        return self._with(queryset, referral_routes__kind__in=value)
+
+    def filter_cost(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:
+        return queryset.filter(cost__in=value)
+
+    def filter_gender(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:
+        # "Can I use this?": a woman can use services for women and services for anyone.
+        return queryset.filter(gender__in={*value, Gender.ANY})
+
+    def filter_age(self, queryset: QuerySet, name: str, value: int) -> QuerySet:
+        # A blank bound is no limit.
+        return queryset.filter(
+            (Q(min_age__isnull=True) | Q(min_age__lte=value)) & (Q(max_age__isnull=True) | Q(max_age__gte=value))
+        )
+
+
+class OrganisationFilter(django_filters.FilterSet):
+    search = django_filters.CharFilter(method="filter_search", max_length=MAX_SEARCH_LENGTH)
+    modified_after = DateTimeFilter(field_name="updated", lookup_expr="gte")
+
+    class Meta:
+        model = Organisation
+        fields: list[str] = []
+
+    @property
+    def qs(self) -> QuerySet[Organisation]:
+        if not self.is_valid():
+            check(self.form)
+        return super().qs
+
+    def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        for word in words(value):
+            queryset = queryset.filter(Q(name__icontains=word) | Q(description__icontains=word))
+        return queryset
+
+
+# --- Distance ----------------------------------------------------------------------
+
+
+def distance_metres(place: Place, latitude: str, longitude: str):
+    """Great-circle (haversine) distance from a place to a row's coordinates, in the
+    database so results can be ordered and limited before paging."""
+    lat0 = math.radians(place.latitude)
+    lon0 = math.radians(place.longitude)
+    lat, lon = Radians(F(latitude)), Radians(F(longitude))
+    half = Value(2.0)
+    a = Power(Sin((lat - Value(lat0)) / half), 2) + Value(math.cos(lat0)) * Cos(lat) * Power(
+        Sin((lon - Value(lon0)) / half), 2
+    )
+    # Least() guards asin against rounding just above 1.
+    return Value(2 * EARTH_RADIUS_METRES) * ASin(Sqrt(Least(a, Value(1.0))), output_field=FloatField())
+
+
+def services_near(queryset: QuerySet[Service], place: Place, proximity: float | None) -> QuerySet[Service]:
+    """Nearest location first. Services delivered only remotely (no location) cover
+    the whole region, so they stay in, after the located ones."""
+    queryset = queryset.annotate(
+        distance=Min(distance_metres(place, "locations__latitude", "locations__longitude")),
+        location_count=Count("locations"),
+    )
+    if proximity is not None:
+        queryset = queryset.filter(Q(distance__lte=proximity) | Q(location_count=0))
+    return queryset.order_by(F("distance").asc(nulls_last=True), "name", "pk")
+
+
+def service_at_locations_near(queryset: QuerySet, place: Place, proximity: float | None) -> QuerySet:
+    queryset = queryset.annotate(distance=distance_metres(place, "location__latitude", "location__longitude"))
+    if proximity is not None:
+        queryset = queryset.filter(distance__lte=proximity)
+    return queryset.order_by(F("distance").asc(nulls_last=True), "service__name", "pk")

@@ -1,0 +1,614 @@
+"""HSDS 3.0 documents built from our published listings.
+
+Shared by the API views, the `export_hsds` command and the moderators' download,
+so all three say the same thing. Every document validates against Open
+Referral's strict schemas (no property outside the specification): what HSDS has
+no field for goes in `attributes` (see api/taxonomies.py). Empty values are left
+out rather than sent as null, because the schemas allow no nulls.
+
+Organisations and services carry a random `public_id`; everything nested
+(locations, phones, attributes…) gets a UUID 5 derived from its owner's id, so
+ids stay the same from one request or export to the next without extra columns."""
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db.models import Prefetch, QuerySet
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from partners.models import (
+    Community,
+    Cost,
+    Gender,
+    LanguageProvision,
+    Location,
+    Organisation,
+    ReferralMethod,
+    Service,
+    ServiceLanguage,
+    Status,
+)
+
+from .taxonomies import (
+    ACCEPTING_REFERRALS,
+    COMMUNITY,
+    COST,
+    CULTURAL_FIT,
+    EXAMPLE,
+    GENDER,
+    LISTING_PAGE,
+    MODE,
+    REFERRAL,
+    SUPPORT,
+    TYPICAL_WAIT,
+    Taxonomy,
+    Term,
+    choice_term,
+    term_of,
+)
+
+HSDS_VERSION = "3.0"
+
+
+@dataclass(frozen=True)
+class Site:
+    """Where links point: 'https://host' when known, or '' for site-relative links."""
+
+    base_url: str = ""
+
+    @classmethod
+    def for_request(cls, request: HttpRequest) -> "Site":
+        return cls(request.build_absolute_uri("/").rstrip("/"))
+
+    def url(self, path: str) -> str:
+        return f"{self.base_url}{path}"
+
+    def absolute(self, path: str) -> str | None:
+        """An absolute URL, or None: HSDS `uri` fields must be absolute."""
+        return self.url(path) if self.base_url else None
+
+
+# --- What we publish ---------------------------------------------------------------
+
+
+def service_prefetches(prefix: str = "", *, locations: bool = True) -> list:
+    """Everything a service document shows, fetched once per page rather than per service."""
+    lookups: list = [
+        f"{prefix}support_types",
+        f"{prefix}communities",
+        f"{prefix}attributes",
+        f"{prefix}modes",
+        f"{prefix}referral_routes",
+        Prefetch(f"{prefix}service_languages", queryset=ServiceLanguage.objects.select_related("language")),
+    ]
+    if locations:
+        lookups.append(Prefetch(f"{prefix}locations", queryset=Location.objects.select_related("organisation")))
+    return lookups
+
+
+def public_services() -> QuerySet[Service]:
+    """Published services of published organisations: the only services the API shows."""
+    return Service.objects.published().filter(organisation__status=Status.PUBLISHED)
+
+
+def published_services() -> QuerySet[Service]:
+    return public_services().select_related("organisation").prefetch_related(*service_prefetches())
+
+
+def published_organisations() -> QuerySet[Organisation]:
+    services = published_services().order_by("name", "pk")
+    return Organisation.objects.published().prefetch_related(
+        Prefetch("services", queryset=services, to_attr="public_services")
+    )
+
+
+def published_service_at_locations() -> QuerySet:
+    """Rows of the service-location link table, for services we publish."""
+    link = Service.locations.through
+    return (
+        link.objects.filter(service__in=public_services().values("pk"))
+        .select_related("service__organisation", "location__organisation")
+        .prefetch_related(*service_prefetches("service__", locations=False))
+    )
+
+
+# --- Ids -------------------------------------------------------------------------
+
+
+def sub_id(owner: uuid.UUID, name: str) -> str:
+    return str(uuid.uuid5(owner, name))
+
+
+def location_uuid(organisation_public_id: uuid.UUID, location_pk: int) -> uuid.UUID:
+    return uuid.uuid5(organisation_public_id, f"location/{location_pk}")
+
+
+def location_id(location: Location) -> uuid.UUID:
+    return location_uuid(location.organisation.public_id, location.pk)
+
+
+def service_at_location_uuid(service_public_id: uuid.UUID, location: uuid.UUID) -> uuid.UUID:
+    return uuid.uuid5(service_public_id, f"service_at_location/{location}")
+
+
+# --- Small helpers -----------------------------------------------------------------
+
+
+def compact(doc: dict, keep: Iterable[str] = ()) -> dict:
+    """Drop empty values (the schemas allow no nulls), except required keys in `keep`."""
+    keep = set(keep)
+    return {key: value for key, value in doc.items() if key in keep or value not in (None, "", [], {})}
+
+
+def timestamp(value: datetime) -> str:
+    """ISO 8601 in UTC with milliseconds, as HSDS asks for `last_modified`."""
+    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def last_modified(service: Service) -> datetime:
+    return max(service.updated, service.organisation.updated)
+
+
+def _is_email(value: str) -> bool:
+    try:
+        validate_email(value)
+    except ValidationError:
+        return False
+    return True
+
+
+def _join(items: Iterable[str]) -> str:
+    return ", ".join(str(item) for item in items)
+
+
+# --- Taxonomies --------------------------------------------------------------------
+
+
+def taxonomy_document(taxonomy: Taxonomy, site: Site) -> dict:
+    return compact(
+        {
+            "id": str(taxonomy.id),
+            "name": str(taxonomy.name),
+            "description": str(taxonomy.description),
+            "uri": site.absolute(reverse("api:profile") + f"#taxonomy-{taxonomy.slug}"),
+        }
+    )
+
+
+def term_document(term: Term, site: Site) -> dict:
+    return compact(
+        {
+            "id": str(term.id),
+            "code": term.code,
+            "name": str(term.name),
+            # Required by HSDS; our vocabularies leave some descriptions blank.
+            "description": str(term.description or term.name),
+            "taxonomy": str(term.taxonomy.name),
+            "taxonomy_id": str(term.taxonomy.id),
+            "taxonomy_detail": taxonomy_document(term.taxonomy, site),
+            "language": (get_language() or settings.LANGUAGE_CODE).split("-")[0],
+            "term_uri": site.absolute(reverse("api:profile") + f"#{term.taxonomy.slug}-{term.code}"),
+        }
+    )
+
+
+def attribute(owner: uuid.UUID, entity: str, term: Term, site: Site, value: str = "") -> dict:
+    return compact(
+        {
+            "id": sub_id(owner, f"attribute/{term.id}"),
+            "link_id": str(owner),
+            "link_type": term.taxonomy.link_type,
+            "link_entity": entity,
+            "taxonomy_term_id": str(term.id),
+            "value": value,
+            "taxonomy_term": term_document(term, site),
+        }
+    )
+
+
+def service_terms(service: Service) -> list[tuple[Term, str]]:
+    """Every classification of a service, with the attribute value where there is one."""
+    terms: list[tuple[Term, str]] = []
+    for taxonomy, rows in (
+        (SUPPORT, service.support_types.all()),
+        (COMMUNITY, service.communities.all()),
+        (CULTURAL_FIT, service.attributes.all()),
+        (MODE, service.modes.all()),
+    ):
+        terms.extend((term_of(taxonomy, row), "") for row in rows)
+    for route in service.referral_routes.all():
+        terms.append((choice_term(REFERRAL, route.kind), route_contact(route)))
+    terms.append((choice_term(COST, service.cost), ""))
+    terms.append((choice_term(GENDER, service.gender), ""))
+    if service.accepting_referrals:
+        terms.append((ACCEPTING_REFERRALS, ""))
+    if service.typical_wait:
+        terms.append((TYPICAL_WAIT, service.typical_wait))
+    if service.organisation.is_example:
+        terms.append((EXAMPLE, ""))
+    return terms
+
+
+# --- Services ----------------------------------------------------------------------
+
+
+def route_contact(route) -> str:
+    """'Email: referrals@example.org', or '' when the route says nothing about how."""
+    method = route.get_method_display() if route.method else ""
+    if method and route.contact:
+        return _("%(method)s: %(contact)s") % {"method": method, "contact": route.contact}
+    return str(method or route.contact)
+
+
+def application_process(service: Service) -> str:
+    parts: list[str] = []
+    if not service.accepting_referrals:
+        parts.append(_("Not accepting new referrals at the moment."))
+    if service.referral_instructions.strip():
+        parts.append(service.referral_instructions.strip())
+    routes = list(service.referral_routes.all())
+    if routes:
+        lines = [_("Ways in:")]
+        for route in routes:
+            line = str(route.get_kind_display())
+            how = route_contact(route)
+            if how:
+                line = _("%(way)s (%(how)s)") % {"way": line, "how": how}
+            if route.instructions.strip():
+                line = _("%(way)s: %(next)s") % {"way": line, "next": route.instructions.strip()}
+            lines.append(f"- {line}")
+        parts.append("\n".join(lines))
+    if service.typical_wait:
+        parts.append(_("Typical wait: %(wait)s") % {"wait": service.typical_wait})
+    return "\n\n".join(parts)
+
+
+def eligibility_description(service: Service) -> str:
+    parts: list[str] = []
+    communities = list(service.communities.all())
+    if any(c.slug == Community.ALL for c in communities):
+        parts.append(_("Open to people from any racialised community."))
+    elif communities:
+        parts.append(_("For people from these communities: %(communities)s.") % {"communities": _join(communities)})
+    if service.gender == Gender.WOMEN:
+        parts.append(_("For women."))
+    elif service.gender == Gender.MEN:
+        parts.append(_("For men."))
+    if service.age_range:
+        parts.append(_("Ages: %(ages)s.") % {"ages": service.age_range})
+    return " ".join(parts)
+
+
+def interpretation_services(service: Service) -> str:
+    parts: list[str] = []
+    interpreted = [
+        sl.language.name for sl in service.service_languages.all() if sl.provision == LanguageProvision.INTERPRETER
+    ]
+    if interpreted:
+        parts.append(_("Interpreters for: %(languages)s.") % {"languages": _join(interpreted)})
+    if any(a.slug == "interpreters" for a in service.attributes.all()):
+        parts.append(_("Interpreters can be arranged for other languages."))
+    return " ".join(parts)
+
+
+def service_languages(service: Service, provisions: set[str] | None = None) -> list[dict]:
+    """HSDS `languages`: those the service can be used in directly. HSDS leaves out
+    languages offered only through an interpreter (they are in `interpretation_services`)."""
+    grouped: dict[str, list[ServiceLanguage]] = {}
+    for row in service.service_languages.all():
+        grouped.setdefault(row.language.code, []).append(row)
+    languages = []
+    for code, rows in grouped.items():
+        direct = [r for r in rows if r.provision != LanguageProvision.INTERPRETER]
+        if provisions is not None:
+            direct = [r for r in direct if r.provision in provisions]
+        if not direct:
+            continue
+        languages.append(
+            {
+                "id": sub_id(service.public_id, f"language/{code}" + ("/phone" if provisions else "")),
+                "service_id": str(service.public_id),
+                "name": rows[0].language.name,
+                "code": code,
+                "note": "; ".join(str(r.get_provision_display()) for r in rows),
+            }
+        )
+    return languages
+
+
+def service_phones(service: Service) -> list[dict]:
+    phones = []
+    if service.phone:
+        phones.append(
+            compact(
+                {
+                    "id": sub_id(service.public_id, "phone"),
+                    "service_id": str(service.public_id),
+                    "number": service.phone,
+                    "languages": service_languages(service, {LanguageProvision.PHONE}),
+                }
+            )
+        )
+    for route in service.referral_routes.all():
+        if route.method == ReferralMethod.PHONE and route.contact:
+            phones.append(
+                {
+                    "id": sub_id(service.public_id, f"phone/referral/{route.kind}"),
+                    "service_id": str(service.public_id),
+                    "number": route.contact,
+                    "description": _("For referrals: %(way)s") % {"way": route.get_kind_display()},
+                }
+            )
+    return phones
+
+
+def service_contacts(service: Service) -> list[dict]:
+    return [
+        {
+            "id": sub_id(service.public_id, f"contact/referral/{route.kind}"),
+            "service_id": str(service.public_id),
+            "name": _("Referrals: %(way)s") % {"way": route.get_kind_display()},
+            "email": route.contact,
+        }
+        for route in service.referral_routes.all()
+        if route.method == ReferralMethod.EMAIL and _is_email(route.contact)
+    ]
+
+
+def service_schedules(service: Service) -> list[dict]:
+    """Our opening hours are free text, so they go in the schedule's description."""
+    modes = _join(mode.name for mode in service.modes.all())
+    if not (service.opening_hours.strip() or modes):
+        return []
+    schedule = {
+        "id": sub_id(service.public_id, "schedule"),
+        "service_id": str(service.public_id),
+        "description": service.opening_hours.strip(),
+        "attending_type": modes,
+    }
+    return [compact(schedule)]
+
+
+def cost_options(service: Service) -> list[dict]:
+    option = {
+        "id": sub_id(service.public_id, "cost"),
+        "service_id": str(service.public_id),
+        "option": str(service.get_cost_display()),
+    }
+    if service.cost == Cost.FREE:
+        option.update(amount=0, currency="GBP")
+    return [option]
+
+
+def service_areas(service: Service) -> list[dict]:
+    """Every listing serves residents of the region this directory covers."""
+    return [
+        {
+            "id": sub_id(service.public_id, "service_area"),
+            "service_id": str(service.public_id),
+            "name": settings.REGION_NAME,
+        }
+    ]
+
+
+def example_alert(organisation: Organisation) -> str:
+    if organisation.is_example:
+        return _("Example listing: this organisation and service are fictional sample data. Do not contact them.")
+    return ""
+
+
+def minimal_service(service: Service) -> dict:
+    """For `minimal=true`: the id and change time, with the name and status the schema requires."""
+    return {
+        "id": str(service.public_id),
+        "name": service.name,
+        "status": "active",
+        "last_modified": timestamp(last_modified(service)),
+    }
+
+
+def service_summary(service: Service, site: Site, *, with_organization: bool = True) -> dict:
+    """The one-to-one fields of a service (HSDS `service_list`)."""
+    organisation = service.organisation
+    doc = {
+        "id": str(service.public_id),
+        "organization_id": str(organisation.public_id),
+        "name": service.name,
+        "description": service.description,
+        "url": service.website,
+        "email": service.email,
+        # Only published listings reach the API; not accepting referrals is said in application_process.
+        "status": "active",
+        "interpretation_services": interpretation_services(service),
+        "application_process": application_process(service),
+        "fees_description": str(service.get_cost_display()),
+        "eligibility_description": eligibility_description(service),
+        "minimum_age": service.min_age,
+        "maximum_age": service.max_age,
+        "assured_date": service.last_verified.isoformat() if service.last_verified else None,
+        "alert": example_alert(organisation),
+        "last_modified": timestamp(last_modified(service)),
+    }
+    if with_organization:
+        doc["organization"] = organization_summary(organisation)
+    return compact(doc)
+
+
+def service_document(
+    service: Service, site: Site, *, with_organization: bool = True, with_locations: bool = True
+) -> dict:
+    """A fully nested service (HSDS `service`)."""
+    doc = service_summary(service, site, with_organization=with_organization)
+    terms = service_terms(service)
+    terms.append((LISTING_PAGE, site.url(service.get_absolute_url())))
+    doc.update(
+        {
+            "phones": service_phones(service),
+            "schedules": service_schedules(service),
+            "service_areas": service_areas(service),
+            "languages": service_languages(service),
+            "cost_options": cost_options(service),
+            "contacts": service_contacts(service),
+            "attributes": [attribute(service.public_id, "service", term, site, value) for term, value in terms],
+        }
+    )
+    if with_locations:
+        doc["service_at_locations"] = [
+            service_at_location_document(service, location, site, with_service=False)
+            for location in service.locations.all()
+        ]
+    return compact(doc)
+
+
+# --- Locations ---------------------------------------------------------------------
+
+
+def location_summary(location: Location) -> dict:
+    """The one-to-one fields of a location. Unnamed places are named by their address."""
+    return compact(
+        {
+            "id": str(location_id(location)),
+            "location_type": "physical",
+            "organization_id": str(location.organisation.public_id),
+            "name": location.name or location.one_line,
+            "latitude": location.latitude,
+            "longitude": location.longitude,
+        }
+    )
+
+
+def location_document(location: Location) -> dict:
+    doc = location_summary(location)
+    own_id = location_id(location)
+    if location.address or location.town or location.postcode:
+        # HSDS requires every address key; we hold no state or province, so it is empty.
+        doc["addresses"] = [
+            compact(
+                {
+                    "id": sub_id(own_id, "address"),
+                    "location_id": str(own_id),
+                    "address_1": location.address,
+                    "city": location.town,
+                    "region": settings.REGION_NAME,
+                    "state_province": "",
+                    "postal_code": location.postcode,
+                    "country": "GB",
+                    "address_type": "physical",
+                },
+                keep=["address_1", "city", "state_province", "postal_code"],
+            )
+        ]
+    if location.accessibility.strip():
+        doc["accessibility"] = [
+            {
+                "id": sub_id(own_id, "accessibility"),
+                "location_id": str(own_id),
+                "description": location.accessibility.strip(),
+            }
+        ]
+    return doc
+
+
+def service_at_location_id(service: Service, location: Location) -> str:
+    return str(service_at_location_uuid(service.public_id, location_id(location)))
+
+
+def service_at_location_summary(service: Service, location: Location, site: Site) -> dict:
+    return {
+        "id": service_at_location_id(service, location),
+        "service_id": str(service.public_id),
+        "location_id": str(location_id(location)),
+        "location": location_summary(location),
+        "service": service_summary(service, site),
+    }
+
+
+def service_at_location_document(
+    service: Service, location: Location, site: Site, *, with_service: bool = True
+) -> dict:
+    doc = {
+        "id": service_at_location_id(service, location),
+        "service_id": str(service.public_id),
+        "location_id": str(location_id(location)),
+        "location": location_document(location),
+    }
+    if with_service:
+        # HSDS nests the service without its own service_at_locations.
+        doc["service"] = service_document(service, site, with_locations=False)
+    return doc
+
+
+# --- Organisations -----------------------------------------------------------------
+
+
+def organization_summary(organisation: Organisation) -> dict:
+    """The one-to-one fields of an organisation (HSDS `organization_list`)."""
+    return compact(
+        {
+            "id": str(organisation.public_id),
+            "name": organisation.name,
+            # Required by HSDS, even when the organisation has not written one.
+            "description": organisation.description,
+            "email": organisation.email,
+            "website": organisation.website,
+        },
+        keep=["description"],
+    )
+
+
+def organization_document(
+    organisation: Organisation, services: list[Service], site: Site, *, full_services: bool = False
+) -> dict:
+    """A fully nested organisation with its published services. Its locations are the
+    places those services use, so a place added only for a draft is not shown."""
+    own_id = organisation.public_id
+    doc = organization_summary(organisation)
+    locations: dict[int, Location] = {}
+    for service in services:
+        for location in service.locations.all():
+            locations.setdefault(location.pk, location)
+    terms = [(LISTING_PAGE, site.url(organisation.get_absolute_url()))]
+    if organisation.is_example:
+        terms.append((EXAMPLE, ""))
+    doc.update(
+        {
+            "phones": (
+                [{"id": sub_id(own_id, "phone"), "organization_id": str(own_id), "number": organisation.phone}]
+                if organisation.phone
+                else []
+            ),
+            "locations": [location_document(loc) for loc in sorted(locations.values(), key=_location_order)],
+            "organization_identifiers": (
+                [
+                    {
+                        "id": sub_id(own_id, "identifier"),
+                        "organization_id": str(own_id),
+                        "identifier_type": _("Charity or company number"),
+                        "identifier": organisation.charity_number,
+                    }
+                ]
+                if organisation.charity_number
+                else []
+            ),
+            "attributes": [attribute(own_id, "organization", term, site, value) for term, value in terms],
+            "services": [
+                service_document(s, site, with_organization=False)
+                if full_services
+                else service_summary(s, site, with_organization=False)
+                for s in services
+            ],
+        }
+    )
+    return compact(doc, keep=["description"])
+
+
+def _location_order(location: Location) -> tuple:
+    return (location.town, location.address, location.pk)

@@ -1,0 +1,301 @@
+"""The open data API: HSDS 3.0, read-only, public, no key.
+
+Every answer, errors included, carries `Access-Control-Allow-Origin: *` so any
+web page can read the listings."""
+
+import json
+import math
+import uuid
+from collections.abc import Callable, Iterable
+from functools import partial, wraps
+
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+
+from partners.models import Organisation, Service
+
+from . import hsds
+from .filters import (
+    ListForm,
+    OrganisationFilter,
+    ParameterError,
+    PlaceForm,
+    ServiceFilter,
+    TermListForm,
+    check,
+    service_at_locations_near,
+    services_near,
+)
+from .openapi import LICENCE, openapi_document
+from .taxonomies import TAXONOMIES, all_terms, taxonomy_by_id, terms_by_id, terms_of
+
+ALLOWED_METHODS = "GET, HEAD, OPTIONS"
+
+
+def json_response(data: dict, status: int = 200) -> JsonResponse:
+    return JsonResponse(data, status=status, json_dumps_params={"ensure_ascii": False})
+
+
+def error_response(message: str, status: int, parameter: str | None = None) -> JsonResponse:
+    data = {"error": message}
+    if parameter:
+        data["parameter"] = parameter
+    return json_response(data, status=status)
+
+
+def api_view(view: Callable) -> Callable:
+    """CORS on every answer; OPTIONS answered as a preflight; only reads allowed;
+    bad parameters become 400 and missing objects 404, in JSON."""
+
+    @csrf_exempt
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if request.method == "OPTIONS":
+            response = HttpResponse(status=204)
+            response["Access-Control-Allow-Methods"] = ALLOWED_METHODS
+            response["Access-Control-Allow-Headers"] = request.headers.get("Access-Control-Request-Headers", "*")
+            response["Access-Control-Max-Age"] = "86400"
+            response["Allow"] = ALLOWED_METHODS
+        elif request.method not in ("GET", "HEAD"):
+            response = error_response(_("This API is read-only: use GET."), status=405)
+            response["Allow"] = ALLOWED_METHODS
+        else:
+            try:
+                response = view(request, *args, **kwargs)
+            except ParameterError as error:
+                message = _("Bad value for %(parameter)s: %(message)s") % {
+                    "parameter": error.parameter,
+                    "message": error.message,
+                }
+                response = error_response(message, status=400, parameter=error.parameter)
+            except Http404 as error:
+                response = error_response(str(error) or _("Not found."), status=404)
+        response["Access-Control-Allow-Origin"] = "*"
+        return response
+
+    return wrapper
+
+
+def page_of(rows: QuerySet | list, page: int, per_page: int, to_document: Callable) -> dict:
+    """HSDS's page object. A page past the end is empty but keeps the true totals."""
+    total = rows.count() if isinstance(rows, QuerySet) else len(rows)
+    total_pages = math.ceil(total / per_page)
+    start = (page - 1) * per_page
+    # Past the end, ask the database nothing: a huge offset is wasted work (or an overflow).
+    contents = [to_document(row) for row in rows[start : start + per_page]] if start < total else []
+    return {
+        "total_items": total,
+        "total_pages": total_pages,
+        "page_number": page,
+        "size": len(contents),
+        "first_page": page == 1,
+        "last_page": page >= total_pages,
+        "empty": not contents,
+        "contents": contents,
+    }
+
+
+def ndjson(rows: Iterable, to_document: Callable) -> StreamingHttpResponse:
+    """`format=ndjson`: every result, one JSON document a line, no pages."""
+    if isinstance(rows, QuerySet):
+        rows = rows.iterator(chunk_size=200)
+    lines = (json.dumps(to_document(row), ensure_ascii=False) + "\n" for row in rows)
+    return StreamingHttpResponse(lines, content_type="application/x-ndjson; charset=utf-8")
+
+
+def listing(rows: QuerySet | list, options: dict, to_document: Callable) -> HttpResponse:
+    if options["format"] == "ndjson":
+        return ndjson(rows, to_document)
+    return json_response(page_of(rows, options["page"], options["per_page"], to_document))
+
+
+def parse_id(value: str, message: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise Http404(message) from None
+
+
+# --- Views -------------------------------------------------------------------------
+
+
+@api_view
+def root(request: HttpRequest) -> HttpResponse:
+    """Anyone: which HSDS version and profile this API follows, and where its OpenAPI document is."""
+    return json_response(
+        {
+            "version": hsds.HSDS_VERSION,
+            "profile": request.build_absolute_uri(reverse("api:profile")),
+            "openapi_url": request.build_absolute_uri(reverse("api:openapi")),
+        }
+    )
+
+
+@api_view
+def profile(request: HttpRequest) -> HttpResponse:
+    """Anyone: the human-readable description of our HSDS profile, taxonomies and extensions."""
+    taxonomies = [(taxonomy, terms_of(taxonomy)) for taxonomy in TAXONOMIES]
+    return render(request, "api/profile.html", {"taxonomies": taxonomies, "licence": LICENCE})
+
+
+@api_view
+def openapi(request: HttpRequest) -> HttpResponse:
+    """Anyone: the OpenAPI 3.1 description of this API."""
+    return json_response(openapi_document(hsds.Site.for_request(request)))
+
+
+@api_view
+def services(request: HttpRequest) -> HttpResponse:
+    """Anyone: published services, filtered and paged."""
+    options = check(ListForm(request.GET))
+    place = check(PlaceForm(request.GET))
+    rows = ServiceFilter(request.GET, queryset=hsds.published_services()).qs
+    if place["postcode"]:
+        rows = services_near(rows, place["postcode"], place["proximity"])
+    else:
+        rows = rows.order_by("name", "pk")
+    site = hsds.Site.for_request(request)
+    if options["minimal"]:
+        rows, to_document = rows.prefetch_related(None), hsds.minimal_service
+    elif options["full"]:
+        to_document = partial(hsds.service_document, site=site)
+    else:
+        to_document = partial(hsds.service_summary, site=site)
+    return listing(rows, options, to_document)
+
+
+@api_view
+def service(request: HttpRequest, id: str) -> HttpResponse:
+    """Anyone: one published service, fully nested."""
+    public_id = parse_id(id, _("No service has this id."))
+    found = hsds.published_services().filter(public_id=public_id).first()
+    if found is None:
+        raise Http404(_("No service has this id."))
+    return json_response(hsds.service_document(found, hsds.Site.for_request(request)))
+
+
+@api_view
+def organizations(request: HttpRequest) -> HttpResponse:
+    """Anyone: published organisations, paged; `full=true` nests their services."""
+    options = check(ListForm(request.GET))
+    site = hsds.Site.for_request(request)
+    if options["full"]:
+        rows = OrganisationFilter(request.GET, queryset=hsds.published_organisations()).qs.order_by("name", "pk")
+        to_document = partial(_organization, site=site, full_services=options["full_service"])
+    else:
+        rows = OrganisationFilter(request.GET, queryset=Organisation.objects.published()).qs
+        rows, to_document = rows.order_by("name", "pk"), hsds.organization_summary
+    return listing(rows, options, to_document)
+
+
+def _organization(organisation: Organisation, site: hsds.Site, full_services: bool) -> dict:
+    return hsds.organization_document(organisation, organisation.public_services, site, full_services=full_services)
+
+
+@api_view
+def organization(request: HttpRequest, id: str) -> HttpResponse:
+    """Anyone: one published organisation with its published services."""
+    options = check(ListForm(request.GET))
+    public_id = parse_id(id, _("No organization has this id."))
+    found = hsds.published_organisations().filter(public_id=public_id).first()
+    if found is None:
+        raise Http404(_("No organization has this id."))
+    return json_response(_organization(found, hsds.Site.for_request(request), options["full_service"]))
+
+
+@api_view
+def service_at_locations(request: HttpRequest) -> HttpResponse:
+    """Anyone: each place where each published service is delivered, filtered and paged."""
+    options = check(ListForm(request.GET))
+    place = check(PlaceForm(request.GET))
+    matching = ServiceFilter(request.GET, queryset=hsds.public_services()).qs
+    rows = hsds.published_service_at_locations().filter(service__in=matching.values("pk"))
+    if place["postcode"]:
+        rows = service_at_locations_near(rows, place["postcode"], place["proximity"])
+    else:
+        rows = rows.order_by("service__name", "location__town", "location__address", "pk")
+    site = hsds.Site.for_request(request)
+    return listing(rows, options, partial(_service_at_location, site=site, full=options["full"]))
+
+
+def _service_at_location(link, site: hsds.Site, full: bool) -> dict:
+    if full:
+        return hsds.service_at_location_document(link.service, link.location, site)
+    return hsds.service_at_location_summary(link.service, link.location, site)
+
+
+@api_view
+def service_at_location(request: HttpRequest, id: str) -> HttpResponse:
+    """Anyone: one published service at one of its locations, fully nested."""
+    wanted = parse_id(id, _("No service at location has this id."))
+    # Ids are derived (UUID 5), not stored: find the pair whose id matches. A region
+    # has hundreds of these, so hashing them all costs less than a column would.
+    pairs = (
+        Service.locations.through.objects.filter(service__in=hsds.public_services().values("pk"))
+        .values_list("pk", "service__public_id", "location_id", "location__organisation__public_id")
+        .order_by()
+    )
+    for pk, service_public_id, location_pk, owner_public_id in pairs:
+        location = hsds.location_uuid(owner_public_id, location_pk)
+        if hsds.service_at_location_uuid(service_public_id, location) == wanted:
+            link = hsds.published_service_at_locations().get(pk=pk)
+            return json_response(_service_at_location(link, hsds.Site.for_request(request), full=True))
+    raise Http404(_("No service at location has this id."))
+
+
+@api_view
+def taxonomies(request: HttpRequest) -> HttpResponse:
+    """Anyone: our taxonomies (support types, communities, cultural fit…)."""
+    options = check(ListForm(request.GET))
+    query = check(TermListForm(request.GET))
+    rows = [t for t in TAXONOMIES if _matches(query["search"], t.name, t.description, t.slug)]
+    return listing(rows, options, partial(hsds.taxonomy_document, site=hsds.Site.for_request(request)))
+
+
+@api_view
+def taxonomy(request: HttpRequest, id: str) -> HttpResponse:
+    """Anyone: one taxonomy."""
+    found = taxonomy_by_id(parse_id(id, _("No taxonomy has this id.")))
+    if found is None:
+        raise Http404(_("No taxonomy has this id."))
+    return json_response(hsds.taxonomy_document(found, hsds.Site.for_request(request)))
+
+
+@api_view
+def taxonomy_terms(request: HttpRequest) -> HttpResponse:
+    """Anyone: the terms of our taxonomies. None has a parent: every term is top-level."""
+    options = check(ListForm(request.GET))
+    query = check(TermListForm(request.GET))
+    if query["parent_id"]:
+        rows = []
+    elif query["taxonomy_id"]:
+        rows = [term for taxonomy in query["taxonomy_id"] for term in terms_of(taxonomy)]
+    else:
+        rows = all_terms()
+    rows = [t for t in rows if _matches(query["search"], t.name, t.description, t.code)]
+    return listing(rows, options, partial(hsds.term_document, site=hsds.Site.for_request(request)))
+
+
+@api_view
+def taxonomy_term(request: HttpRequest, id: str) -> HttpResponse:
+    """Anyone: one taxonomy term."""
+    wanted = parse_id(id, _("No taxonomy term has this id."))
+    found = terms_by_id([wanted]).get(wanted)
+    if found is None:
+        raise Http404(_("No taxonomy term has this id."))
+    return json_response(hsds.term_document(found, hsds.Site.for_request(request)))
+
+
+@api_view
+def not_found(request: HttpRequest, path: str = "") -> HttpResponse:
+    """Anyone: a JSON 404 for any other address under /api/."""
+    raise Http404(_("There is nothing at this address. The API's paths are listed at /api/openapi.json."))
+
+
+def _matches(search: str, *texts: str) -> bool:
+    haystack = " ".join(str(text) for text in texts).casefold()
+    return all(word.casefold() in haystack for word in search.split())
