@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_email
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -110,12 +111,14 @@ class ImportResult:
     organisations_updated: int = 0
     services_created: int = 0
     services_updated: int = 0
+    services_unchanged: int = 0
     languages_added: list[str] = field(default_factory=list)
 
     def __str__(self) -> str:
         text = (
-            f"Organisations: {self.organisations_created} new, {self.organisations_updated} updated. "
-            f"Services: {self.services_created} new, {self.services_updated} updated."
+            f"Organisations: {self.organisations_created} new, {self.organisations_updated} already listed. "
+            f"Services: {self.services_created} new, {self.services_updated} updated, "
+            f"{self.services_unchanged} unchanged."
         )
         if self.languages_added:
             text += f" New languages: {', '.join(self.languages_added)}."
@@ -387,6 +390,38 @@ def _chunks(items: list, size: int = CHUNK) -> Iterable[list]:
         yield items[start : start + size]
 
 
+def _assign(instance, values: dict) -> dict:
+    """Set the values that differ; return them (an identical re-import changes nothing)."""
+    changed = {k: v for k, v in values.items() if getattr(instance, k) != v}
+    for key, value in changed.items():
+        setattr(instance, key, value)
+    return changed
+
+
+def _save_changes(model, changes: dict[int, dict]) -> None:
+    # One UPDATE per changed row: far cheaper than bulk_update's CASE expressions
+    # at this size, and rows that did not change cost nothing.
+    now = timezone.now()
+    for pk, values in changes.items():
+        model.objects.filter(pk=pk).update(**values, updated=now)
+
+
+def _sync_rows(model, fields: tuple[str, ...], service_ids: list[int], wanted: set[tuple]) -> set[int]:
+    """Make the rows of `model` for these services exactly `wanted` (tuples of `fields`,
+    service id first), adding and deleting only the difference. Returns the services touched."""
+    existing: set[tuple] = set()
+    for chunk in _chunks(service_ids):
+        existing.update(model.objects.filter(service_id__in=chunk).values_list(*fields))
+    remove, add = existing - wanted, wanted - existing
+    for chunk in _chunks(sorted(remove), 200):
+        condition = Q()
+        for item in chunk:
+            condition |= Q(**dict(zip(fields, item, strict=True)))
+        model.objects.filter(condition).delete()
+    model.objects.bulk_create([model(**dict(zip(fields, item, strict=True))) for item in sorted(add)], batch_size=CHUNK)
+    return {item[0] for item in remove | add}
+
+
 def _write(rows: list[ParsedRow], parser: RowParser, example: bool) -> ImportResult:
     result = ImportResult()
     today = timezone.localdate()
@@ -400,50 +435,44 @@ def _write(rows: list[ParsedRow], parser: RowParser, example: bool) -> ImportRes
     by_org: dict[str, list[ParsedRow]] = defaultdict(list)
     for row in rows:
         by_org[row.organisation].append(row)
-    existing_orgs = {o.name: o for o in Organisation.objects.filter(name__in=list(by_org))}
+    orgs = {o.name: o for o in Organisation.objects.filter(name__in=list(by_org))}
     org_slugs = set(Organisation.objects.values_list("slug", flat=True))
-    to_create, to_update = [], []
+    new_orgs, org_changes = [], {}
     for name, org_rows in by_org.items():
-        values = {}
+        values = dict.fromkeys(ORGANISATION_COLUMNS.values(), "")
         for row in org_rows:
             for key, value in row.organisation_fields.items():
-                if value and key not in values:
-                    values[key] = value
+                values[key] = values[key] or value
+        values["is_example"] = example
         any_published = any(r.service["status"] == Status.PUBLISHED for r in org_rows)
-        org = existing_orgs.get(name)
+        org = orgs.get(name)
         if org is None:
-            org = Organisation(
-                name=name,
-                slug=_unique_slug(name, org_slugs),
-                last_verified=today,
-                is_example=example,
-                status=Status.PUBLISHED if any_published else Status.DRAFT,
-                **{k: values.get(k, "") for k in ORGANISATION_COLUMNS.values()},
-            )
-            to_create.append(org)
+            status = Status.PUBLISHED if any_published else Status.DRAFT
+            org = Organisation(name=name, slug=_unique_slug(name, org_slugs), last_verified=today, status=status)
+            _assign(org, values)
+            new_orgs.append(org)
+            orgs[name] = org
         else:
-            for key in ORGANISATION_COLUMNS.values():
-                setattr(org, key, values.get(key, ""))
-            org.is_example = example
             if any_published and org.status == Status.DRAFT:
-                org.status = Status.PUBLISHED
-            to_update.append(org)
-    Organisation.objects.bulk_create(to_create, batch_size=CHUNK)
-    Organisation.objects.bulk_update(
-        to_update, [*ORGANISATION_COLUMNS.values(), "is_example", "status", "updated"], batch_size=CHUNK
-    )
-    now = timezone.now()
-    for org in to_update:
-        org.updated = now
-    result.organisations_created, result.organisations_updated = len(to_create), len(to_update)
-    orgs = {o.name: o for o in Organisation.objects.filter(name__in=list(by_org))}
+                values["status"] = Status.PUBLISHED
+            changed = _assign(org, values)
+            if changed:
+                org_changes[org.pk] = changed
+    Organisation.objects.bulk_create(new_orgs, batch_size=CHUNK)
+    _save_changes(Organisation, org_changes)
+    if any(o.pk is None for o in new_orgs):  # databases that cannot return ids
+        ids = dict(Organisation.objects.filter(name__in=[o.name for o in new_orgs]).values_list("name", "id"))
+        for org in new_orgs:
+            org.pk = org.id = ids[org.name]
+    result.organisations_created = len(new_orgs)
+    result.organisations_updated = len(by_org) - len(new_orgs)
 
     # Services, matched by organisation and name.
     existing_services = {
         (s.organisation_id, s.name): s for s in Service.objects.filter(organisation__in=list(orgs.values()))
     }
     service_slugs = set(Service.objects.values_list("slug", flat=True))
-    new_services, old_services = [], []
+    new_services, service_changes = [], {}
     row_service: list[tuple[ParsedRow, Service]] = []
     for row in rows:
         org = orgs[row.organisation]
@@ -453,66 +482,42 @@ def _write(rows: list[ParsedRow], parser: RowParser, example: bool) -> ImportRes
             service.slug = _unique_slug(row.service["name"], service_slugs)
             new_services.append(service)
         else:
-            for key, value in row.service.items():
-                setattr(service, key, value)
-            service.updated = now
-            old_services.append(service)
+            changed = _assign(service, row.service)
+            if changed:
+                service_changes[service.pk] = changed
         row_service.append((row, service))
     Service.objects.bulk_create(new_services, batch_size=CHUNK)
-    Service.objects.bulk_update(old_services, [*rows[0].service.keys(), "updated"], batch_size=CHUNK)
-    result.services_created, result.services_updated = len(new_services), len(old_services)
-    if any(s.pk is None for s in new_services):  # databases that cannot return ids
+    if any(s.pk is None for s in new_services):
         ids = dict(Service.objects.filter(slug__in=[s.slug for s in new_services]).values_list("slug", "id"))
         for s in new_services:
             s.pk = s.id = ids[s.slug]
     service_ids = [s.id for _r, s in row_service]
 
-    # Many-to-many vocabularies: replace each service's set.
+    touched: set[int] = set()
     for column, relation in (
         ("support", Service.support_types),
         ("community", Service.communities),
         ("attribute", Service.attributes),
         ("mode", Service.modes),
     ):
-        through = relation.through
-        target = relation.field.m2m_reverse_field_name()
+        target = f"{relation.field.m2m_reverse_field_name()}_id"
         ids = dict(relation.field.related_model.objects.values_list("slug", "id"))
-        for chunk in _chunks(service_ids):
-            through.objects.filter(service_id__in=chunk).delete()
-        through.objects.bulk_create(
-            [
-                through(service_id=s.id, **{f"{target}_id": ids[slug]})
-                for row, s in row_service
-                for slug in row.terms[column]
-            ],
-            batch_size=CHUNK,
-        )
+        wanted = {(s.id, ids[slug]) for row, s in row_service for slug in row.terms[column]}
+        touched |= _sync_rows(relation.through, ("service_id", target), service_ids, wanted)
+    wanted = {(s.id, language_ids[code], how) for row, s in row_service for code, how in row.languages}
+    touched |= _sync_rows(ServiceLanguage, ("service_id", "language_id", "provision"), service_ids, wanted)
+    # Ways in: a route that stays keeps the details staff added to it.
+    wanted = {(s.id, kind) for row, s in row_service for kind in row.referrals}
+    touched |= _sync_rows(ReferralRoute, ("service_id", "kind"), service_ids, wanted)
+    touched |= _write_locations(row_service, list(orgs.values()), service_ids)
 
-    for chunk in _chunks(service_ids):
-        ServiceLanguage.objects.filter(service_id__in=chunk).delete()
-    ServiceLanguage.objects.bulk_create(
-        [
-            ServiceLanguage(service_id=s.id, language_id=language_ids[code], provision=how)
-            for row, s in row_service
-            for code, how in row.languages
-        ],
-        batch_size=CHUNK,
-    )
-
-    # Ways in: keep the details staff added to a route that is still listed.
-    existing_routes: set[tuple[int, str]] = set()
-    for chunk in _chunks(service_ids):
-        existing_routes.update(ReferralRoute.objects.filter(service_id__in=chunk).values_list("service_id", "kind"))
-    wanted_routes = {(s.id, kind) for row, s in row_service for kind in row.referrals}
-    stale = existing_routes - wanted_routes
-    for service_id, kind in stale:
-        ReferralRoute.objects.filter(service_id=service_id, kind=kind).delete()
-    ReferralRoute.objects.bulk_create(
-        [ReferralRoute(service_id=sid, kind=kind) for sid, kind in sorted(wanted_routes - existing_routes)],
-        batch_size=CHUNK,
-    )
-
-    _write_locations(row_service, orgs, service_ids)
+    # A service whose relations changed counts as changed too.
+    for service_id in touched - {s.id for s in new_services} - set(service_changes):
+        service_changes[service_id] = {}
+    _save_changes(Service, service_changes)
+    result.services_created = len(new_services)
+    result.services_updated = len(service_changes)
+    result.services_unchanged = len(rows) - len(new_services) - len(service_changes)
     return result
 
 
@@ -520,47 +525,40 @@ def _location_key(org_id: int, address: str, postcode: str) -> tuple[int, str, s
     return (org_id, " ".join(address.casefold().split()), postcode)
 
 
-def _write_locations(row_service: list[tuple[ParsedRow, Service]], orgs: dict, service_ids: list[int]) -> None:
-    existing = {
+def _write_locations(row_service: list[tuple[ParsedRow, Service]], orgs: list, service_ids: list[int]) -> set[int]:
+    located = {
         _location_key(loc.organisation_id, loc.address, loc.postcode): loc
-        for loc in Location.objects.filter(organisation__in=list(orgs.values()))
+        for loc in Location.objects.filter(organisation__in=orgs)
     }
-    new, changed = {}, {}
+    new: list[Location] = []
+    changed: dict[int, dict] = {}
     for row, service in row_service:
         if row.location is None:
             continue
         key = _location_key(service.organisation_id, row.location["address"], row.location["postcode"])
-        location = existing.get(key) or new.get(key)
+        location = located.get(key)
         if location is None:
-            location = Location(organisation_id=service.organisation_id, **row.location)
-            new[key] = location
+            location = located[key] = Location(organisation_id=service.organisation_id, **row.location)
+            new.append(location)
         elif location.pk is not None:
-            for name in ("town", "latitude", "longitude"):
-                setattr(location, name, row.location[name])
-            changed[key] = location
-    Location.objects.bulk_create(list(new.values()), batch_size=CHUNK)
-    Location.objects.bulk_update(list(changed.values()), ["town", "latitude", "longitude"], batch_size=CHUNK)
-    if any(loc.pk is None for loc in new.values()):
+            values = {name: row.location[name] for name in ("town", "latitude", "longitude")}
+            if differences := _assign(location, values):
+                changed[location.pk] = differences
+    Location.objects.bulk_create(new, batch_size=CHUNK)
+    for pk, values in changed.items():
+        Location.objects.filter(pk=pk).update(**values)
+    if any(loc.pk is None for loc in new):
         found = {
             _location_key(loc.organisation_id, loc.address, loc.postcode): loc
-            for loc in Location.objects.filter(organisation__in=list(orgs.values()))
+            for loc in Location.objects.filter(organisation__in=orgs)
         }
-        new = {key: found[key] for key in new}
-    located = {**existing, **new}
-
-    through = Service.locations.through
-    for chunk in _chunks(service_ids):
-        through.objects.filter(service_id__in=chunk).delete()
-    through.objects.bulk_create(
-        [
-            through(
-                service_id=service.id,
-                location_id=located[
-                    _location_key(service.organisation_id, row.location["address"], row.location["postcode"])
-                ].id,
-            )
-            for row, service in row_service
-            if row.location is not None
-        ],
-        batch_size=CHUNK,
-    )
+        located.update(found)
+    wanted = {
+        (
+            service.id,
+            located[_location_key(service.organisation_id, row.location["address"], row.location["postcode"])].id,
+        )
+        for row, service in row_service
+        if row.location is not None
+    }
+    return _sync_rows(Service.locations.through, ("service_id", "location_id"), service_ids, wanted)

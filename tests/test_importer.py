@@ -101,7 +101,7 @@ def test_reimporting_the_same_file_updates_in_place(postcodes):
     text = csv_text(row(), row(service="Phone line", address="", town="", postcode="", mode="phone"))
     import_listings(text)
     result = import_listings(text)
-    assert (result.services_created, result.services_updated) == (0, 2)
+    assert (result.services_created, result.services_updated, result.services_unchanged) == (0, 0, 2)
     assert Organisation.objects.count() == 1
     assert Service.objects.count() == 2
     assert Location.objects.count() == 1
@@ -111,12 +111,33 @@ def test_reimporting_the_same_file_updates_in_place(postcodes):
 
 def test_reimport_applies_changes_and_removes_dropped_terms(postcodes):
     import_listings(csv_text(row()))
-    import_listings(csv_text(row(support="befriending", language="so", referral="drop-in", description="New.")))
+    result = import_listings(
+        csv_text(row(support="befriending", language="so", referral="drop-in", description="New."))
+    )
+    assert result.services_updated == 1
     service = Service.objects.get()
     assert service.description == "New."
     assert list(service.support_types.values_list("slug", flat=True)) == ["befriending"]
     assert list(service.service_languages.values_list("language__code", flat=True)) == ["so"]
     assert list(service.referral_routes.values_list("kind", flat=True)) == ["drop-in"]
+
+
+def test_a_change_only_to_languages_counts_as_an_update(postcodes):
+    import_listings(csv_text(row()))
+    assert import_listings(csv_text(row(language="en"))).services_updated == 1
+
+
+def test_moving_a_service_to_a_new_address_replaces_its_location(postcodes):
+    import_listings(csv_text(row()))
+    import_listings(csv_text(row(address="Unit 2, Mill Road", postcode="BD7 1AA", town="Bradford")))
+    assert list(Service.objects.get().locations.values_list("postcode", flat=True)) == ["BD7 1AA"]
+
+
+def test_routes_that_stay_keep_the_details_staff_added(postcodes):
+    import_listings(csv_text(row()))
+    ReferralRoute.objects.filter(kind="gp").update(contact="01632 960111")
+    import_listings(csv_text(row(referral="gp")))
+    assert list(ReferralRoute.objects.values_list("kind", "contact")) == [("gp", "01632 960111")]
 
 
 def test_rows_with_the_same_organisation_share_it(postcodes):
