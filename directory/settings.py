@@ -6,6 +6,7 @@ creates for development). Read `.env.example` for every variable.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -129,9 +130,11 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django.contrib.postgres",
     "django_filters",
+    "axes",
     "accounts",
     "partners",
     "api",
+    "editing",
 ]
 
 MIDDLEWARE = [
@@ -144,6 +147,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a lockout raised during login into its lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "directory.urls"
@@ -175,6 +180,7 @@ DATABASES = {
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+FORMS_URLFIELD_ASSUME_HTTPS = True
 
 AUTH_USER_MODEL = "accounts.User"
 AUTH_PASSWORD_VALIDATORS = [
@@ -184,6 +190,26 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/manage/"
+LOGOUT_REDIRECT_URL = "/"
+AUTHENTICATION_BACKENDS = [
+    # django-axes first, so a locked-out login is refused before the password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Login throttling (django-axes): lock out one email address from one IP address
+# after AXES_FAILURE_LIMIT wrong passwords, for AXES_COOLOFF_MINUTES. Keyed on the
+# pair so a stranger guessing cannot lock a colleague out from another office.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 30))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Behind a reverse proxy every request comes from the proxy's address; count it.
+AXES_IPWARE_PROXY_COUNT = 1 if env_bool("BEHIND_HTTPS_PROXY", False) else None
+AXES_VERBOSE = False
+# Invitation links for organisation staff stop working after this many days.
+INVITATION_VALID_DAYS = env_int("INVITATION_VALID_DAYS", 14)
 
 # --- Internationalisation -----------------------------------------------------
 
@@ -222,6 +248,9 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "directory@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The site's own address, for links in emails and printed by management commands
+# (they have no request to take the host from).
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # --- The region this copy serves ----------------------------------------------
 
@@ -238,13 +267,18 @@ MAP_TILE_ATTRIBUTION = env_str(
 )
 # Listings not confirmed for this many days count as needing a check.
 STALE_AFTER_DAYS = env_int("STALE_AFTER_DAYS", 183)
-# Optional geocoding of place names through Nominatim; off so nothing needs the network.
-GEOCODING_ENABLED = env_bool("GEOCODING_ENABLED", False)
+# Owners of a listing due for a check are reminded again every this many days.
+REMINDER_INTERVAL_DAYS = env_int("REMINDER_INTERVAL_DAYS", 30)
+# Listings not confirmed for this long carry a public "may be out of date" notice
+# and rank below fresher ones in search.
+VERY_STALE_AFTER_DAYS = env_int("VERY_STALE_AFTER_DAYS", 365)
 
 for _name, _value, _low, _high in (
     ("MAP_CENTRE_LAT", MAP_CENTRE[0], -90, 90),
     ("MAP_CENTRE_LON", MAP_CENTRE[1], -180, 180),
     ("MAP_ZOOM", MAP_ZOOM, 0, 19),
+    ("REMINDER_INTERVAL_DAYS", REMINDER_INTERVAL_DAYS, 1, 3650),
+    ("INVITATION_VALID_DAYS", INVITATION_VALID_DAYS, 1, 365),
 ):
     if not _low <= _value <= _high:
         raise ImproperlyConfigured(f"{_name} must be between {_low} and {_high}, not {_value}.")

@@ -8,4 +8,6 @@ urlpatterns = [
     path("", include("partners.urls")),
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),
+    path("accounts/", include("accounts.urls")),
+    path("manage/", include("editing.urls")),
 ]

@@ -194,6 +194,25 @@ class ListingQuerySet(models.QuerySet):
         cutoff = (today or timezone.localdate()) - timedelta(days=settings.STALE_AFTER_DAYS)
         return self.filter(Q(last_verified__isnull=True) | Q(last_verified__lt=cutoff))
 
+    def very_stale(self, today: date | None = None):
+        """Not confirmed within VERY_STALE_AFTER_DAYS: the public is told it may be out of date."""
+        return self.filter(_very_stale_q(today))
+
+    def with_freshness(self, today: date | None = None):
+        """Annotate `very_stale` (True/False), so search can rank old listings below fresh ones."""
+        return self.annotate(
+            very_stale=models.Case(
+                models.When(_very_stale_q(today), then=models.Value(True)),
+                default=models.Value(False),
+                output_field=models.BooleanField(),
+            )
+        )
+
+
+def _very_stale_q(today: date | None = None) -> Q:
+    cutoff = (today or timezone.localdate()) - timedelta(days=settings.VERY_STALE_AFTER_DAYS)
+    return Q(last_verified__isnull=True) | Q(last_verified__lt=cutoff)
+
 
 class Listing(models.Model):
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=True)
@@ -219,6 +238,13 @@ class Listing(models.Model):
         if self.last_verified is None:
             return True
         cutoff = (today or timezone.localdate()) - timedelta(days=settings.STALE_AFTER_DAYS)
+        return self.last_verified < cutoff
+
+    def is_very_stale(self, today: date | None = None) -> bool:
+        """Not confirmed for VERY_STALE_AFTER_DAYS: shown publicly as possibly out of date."""
+        if self.last_verified is None:
+            return True
+        cutoff = (today or timezone.localdate()) - timedelta(days=settings.VERY_STALE_AFTER_DAYS)
         return self.last_verified < cutoff
 
 
@@ -255,6 +281,18 @@ class Organisation(Listing):
 
     def get_absolute_url(self) -> str:
         return reverse("partners:organisation", kwargs={"slug": self.slug})
+
+    def can_edit(self, user) -> bool:
+        """May this person change this organisation's listings? Its members and moderators."""
+        if not (user.is_authenticated and user.is_active):
+            return False
+        return user.is_staff or self.memberships.filter(user=user).exists()
+
+    def can_manage_team(self, user) -> bool:
+        """May this person invite and remove colleagues? Its owners and moderators."""
+        if not (user.is_authenticated and user.is_active):
+            return False
+        return user.is_staff or self.memberships.filter(user=user, role="owner").exists()
 
     def validate_constraints(self, exclude=None) -> None:
         try:

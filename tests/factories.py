@@ -147,3 +147,15 @@ def make_rich_service(**kwargs) -> Service:
     )
     ReferralRoute.objects.filter(service=service, kind="self").update(method="phone", contact="01632 960103")
     return service
+
+
+# --- Organisation staff (accounts and editing apps) ---------------------------------
+
+
+def make_member(organisation: Organisation | None = None, user: User | None = None, role: str = "owner", **kwargs):
+    """A person in an organisation's team (an owner unless told otherwise)."""
+    from accounts.models import Membership
+
+    return Membership.objects.create(
+        user=user or make_user(**kwargs), organisation=organisation or make_organisation(), role=role
+    )

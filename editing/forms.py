@@ -1,0 +1,379 @@
+"""Forms for organisation staff. They validate and normalise; the services module does the work.
+Labels and hints are plain English for busy volunteers; every limit matches the database."""
+
+from django import forms
+from django.core.validators import MaxLengthValidator, RegexValidator
+from django.utils.translation import gettext_lazy as _
+
+from partners.models import (
+    Attribute,
+    Community,
+    Cost,
+    DeliveryMode,
+    Gender,
+    Language,
+    LanguageProvision,
+    Organisation,
+    ReferralKind,
+    ReferralMethod,
+    Service,
+    SupportType,
+    normalise_postcode,
+)
+from partners.postcodes import FULL_RE, lookup
+
+phone_validator = RegexValidator(
+    r"^\+?[0-9 ()\-]{6,40}$",
+    _("Enter a phone number using numbers, spaces and + ( ) - only, like 01274 123456."),
+)
+
+
+def text(label: str, max_length: int, *, required: bool = False, help_text: str = "", rows: int = 0, **attrs):
+    """A text field whose limit is checked on the server with a plain message."""
+    widget = forms.Textarea(attrs={"rows": rows, **attrs}) if rows else forms.TextInput(attrs=attrs)
+    field = forms.CharField(label=label, max_length=max_length, required=required, help_text=help_text, widget=widget)
+    if rows:
+        # Textareas get no maxlength attribute from Django for TextFields; keep the limit server-side.
+        field.validators.append(MaxLengthValidator(max_length))
+    return field
+
+
+def phone_field(label: str = _("Phone number")) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        max_length=40,
+        required=False,
+        validators=[phone_validator],
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
+    )
+
+
+def terms_field(model, label: str, help_text: str = "") -> forms.MultipleChoiceField:
+    return forms.MultipleChoiceField(
+        label=label,
+        help_text=help_text,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": _("Choose only from the options shown.")},
+    )
+
+
+class ListingForm(forms.Form):
+    """The parts every edit form shares: the version it was opened at, and a note for the moderator."""
+
+    version = forms.CharField(widget=forms.HiddenInput, required=False)
+    comment = text(
+        _("Anything the moderator should know? (optional)"),
+        1000,
+        rows=3,
+        help_text=_("For example, why something changed. Only the moderators see this."),
+    )
+
+
+class OrganisationForm(ListingForm):
+    name = text(_("Organisation name"), 200, required=True, autocomplete="organization")
+    description = text(
+        _("What does your organisation do?"),
+        5000,
+        required=True,
+        rows=6,
+        help_text=_("A few sentences in plain English. Who you are, who you work with, and where."),
+    )
+    website = forms.URLField(
+        label=_("Website"),
+        required=False,
+        max_length=200,
+        assume_scheme="https",
+        help_text=_("For example, https://www.example.org.uk"),
+        widget=forms.URLInput(attrs={"spellcheck": "false"}),
+    )
+    email = forms.EmailField(
+        label=_("Email address for the public"),
+        required=False,
+        max_length=254,
+        widget=forms.EmailInput(attrs={"spellcheck": "false"}),
+    )
+    phone = phone_field(_("Phone number for the public"))
+    charity_number = forms.CharField(
+        label=_("Charity or company number (optional)"),
+        max_length=20,
+        required=False,
+        validators=[RegexValidator(r"^[A-Za-z0-9 \-]*$", _("Use only letters, numbers and spaces."))],
+    )
+    field_order = ["name", "description", "website", "email", "phone", "charity_number", "comment", "version"]
+
+    def __init__(self, *args, organisation: Organisation, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.organisation = organisation
+
+    def clean_name(self) -> str:
+        name = " ".join(self.cleaned_data["name"].split())
+        if Organisation.objects.filter(name__iexact=name).exclude(pk=self.organisation.pk).exists():
+            raise forms.ValidationError(_("Another organisation in the directory already has this name."))
+        return name
+
+    def snapshot_fields(self) -> dict:
+        return {f: self.cleaned_data[f] for f in ("name", "description", "website", "email", "phone", "charity_number")}
+
+
+class LocationForm(ListingForm):
+    name = text(_("Name of the place (optional)"), 200, help_text=_("For example, Manningham Community Centre."))
+    address = text(_("Address"), 255, required=True, help_text=_("Building and street."), autocomplete="address-line1")
+    town = text(_("Town or city"), 100, autocomplete="address-level2")
+    postcode = forms.CharField(
+        label=_("Postcode"),
+        max_length=10,
+        help_text=_("We use it to put the place on the map."),
+        widget=forms.TextInput(attrs={"autocomplete": "postal-code", "class": "input--short"}),
+    )
+    accessibility = text(
+        _("Access (optional)"),
+        2000,
+        rows=3,
+        help_text=_("For example: step-free entrance, hearing loop, parking, a quiet room."),
+    )
+    field_order = ["name", "address", "town", "postcode", "accessibility", "comment", "version"]
+
+    def clean_postcode(self) -> str:
+        raw = self.cleaned_data["postcode"]
+        postcode = normalise_postcode(raw)
+        if not FULL_RE.match(postcode):
+            raise forms.ValidationError(_("Enter a full postcode, like BD1 1AF."))
+        place = lookup(postcode)
+        if place is None:
+            raise forms.ValidationError(
+                _("We cannot find the postcode %(postcode)s. Check it and try again.") % {"postcode": postcode}
+            )
+        self.place = place
+        return postcode
+
+    def location_fields(self) -> dict:
+        data = {f: self.cleaned_data[f] for f in ("name", "address", "town", "postcode", "accessibility")}
+        data["latitude"], data["longitude"] = self.place.latitude, self.place.longitude
+        return data
+
+
+YES_NO = [("yes", _("Yes")), ("no", _("No, not at the moment"))]
+
+
+class ServiceForm(ListingForm):
+    name = text(_("Name of the service"), 200, required=True, help_text=_("For example, Women's wellbeing group."))
+    description = text(
+        _("What does the service offer?"),
+        5000,
+        required=True,
+        rows=6,
+        help_text=_("Plain English. The first sentence is shown in search results, so make it count."),
+    )
+    support_types = terms_field(SupportType, _("What kind of support is it?"), _("Choose all that apply."))
+    communities = terms_field(
+        Community,
+        _("Which communities is it for?"),
+        _("Choose all that apply. 'All racialised communities' means anyone is welcome."),
+    )
+    attributes = terms_field(Attribute, _("Cultural fit"), _("Choose all that are true of this service."))
+    modes = terms_field(DeliveryMode, _("How do people take part?"), _("Choose all that apply."))
+    locations = forms.MultipleChoiceField(
+        label=_("Where does it happen?"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Leave all unticked for a service only by phone, video or text. Add places on the Places page."),
+        error_messages={"invalid_choice": _("Choose only from the places shown.")},
+    )
+    cost = forms.ChoiceField(label=_("Does it cost anything?"), choices=Cost.choices, widget=forms.RadioSelect)
+    gender = forms.ChoiceField(label=_("Who can come?"), choices=Gender.choices, widget=forms.RadioSelect)
+    min_age = forms.IntegerField(
+        label=_("Youngest age (optional)"),
+        required=False,
+        min_value=0,
+        max_value=130,
+        help_text=_("In whole years. Leave blank if there is no lower limit."),
+        error_messages={"invalid": _("Enter the age as a whole number, like 16.")},
+        widget=forms.NumberInput(attrs={"class": "input--short", "inputmode": "numeric"}),
+    )
+    max_age = forms.IntegerField(
+        label=_("Oldest age (optional)"),
+        required=False,
+        min_value=0,
+        max_value=130,
+        help_text=_("In whole years. Leave blank if there is no upper limit."),
+        error_messages={"invalid": _("Enter the age as a whole number, like 65.")},
+        widget=forms.NumberInput(attrs={"class": "input--short", "inputmode": "numeric"}),
+    )
+    accepting_referrals = forms.ChoiceField(
+        label=_("Are you taking new people?"), choices=YES_NO, widget=forms.RadioSelect, initial="yes"
+    )
+    typical_wait = text(
+        _("How long do people usually wait? (optional)"), 100, help_text=_("For example, about two weeks.")
+    )
+    referral_instructions = text(
+        _("How to get referred, and what happens next"),
+        3000,
+        rows=4,
+        help_text=_("For example: fill in our form; we call you back within 3 working days."),
+    )
+    opening_hours = text(
+        _("Opening hours (optional)"), 1000, rows=3, help_text=_("For example: Tuesdays 10am to 12 noon.")
+    )
+    phone = phone_field()
+    email = forms.EmailField(
+        label=_("Email address"),
+        required=False,
+        max_length=254,
+        widget=forms.EmailInput(attrs={"spellcheck": "false"}),
+    )
+    website = forms.URLField(
+        label=_("Web page"),
+        required=False,
+        max_length=200,
+        assume_scheme="https",
+        widget=forms.URLInput(attrs={"spellcheck": "false"}),
+    )
+
+    def __init__(self, *args, organisation: Organisation, service: Service | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.organisation, self.service = organisation, service
+        for name, model in (
+            ("support_types", SupportType),
+            ("communities", Community),
+            ("attributes", Attribute),
+            ("modes", DeliveryMode),
+        ):
+            self.fields[name].choices = list(model.objects.values_list("slug", "name"))
+        self.fields["locations"].choices = [
+            (str(loc.pk), str(loc)) for loc in organisation.locations.order_by("town", "address")
+        ]
+
+    def clean_name(self) -> str:
+        name = " ".join(self.cleaned_data["name"].split())
+        others = Service.objects.filter(organisation=self.organisation, name__iexact=name)
+        if self.service is not None:
+            others = others.exclude(pk=self.service.pk)
+        if others.exists():
+            raise forms.ValidationError(_("Your organisation already has a service with this name."))
+        return name
+
+    def clean(self) -> dict:
+        data = super().clean()
+        low, high = data.get("min_age"), data.get("max_age")
+        if low is not None and high is not None and low > high:
+            self.add_error("max_age", _("The oldest age must be the same as or more than the youngest age."))
+        return data
+
+    def snapshot_fields(self) -> dict:
+        data = {
+            f: self.cleaned_data[f]
+            for f in (
+                "name",
+                "description",
+                "cost",
+                "gender",
+                "min_age",
+                "max_age",
+                "typical_wait",
+                "referral_instructions",
+                "opening_hours",
+                "phone",
+                "email",
+                "website",
+            )
+        }
+        data["accepting_referrals"] = self.cleaned_data["accepting_referrals"] == "yes"
+        for name in ("support_types", "communities", "attributes", "modes"):
+            data[name] = sorted(self.cleaned_data[name])
+        data["locations"] = sorted(int(pk) for pk in self.cleaned_data["locations"])
+        return data
+
+    @staticmethod
+    def initial_from(snapshot: dict) -> dict:
+        initial = {k: v for k, v in snapshot.items() if k not in {"languages", "referral_routes", "locations"}}
+        initial["accepting_referrals"] = "yes" if snapshot.get("accepting_referrals", True) else "no"
+        initial["locations"] = [str(pk) for pk in snapshot.get("locations", [])]
+        return initial
+
+
+class LanguageRowForm(forms.Form):
+    language = forms.ChoiceField(
+        label=_("Language"),
+        required=False,
+        error_messages={"invalid_choice": _("Choose a language from the list.")},
+    )
+    provision = forms.ChoiceField(
+        label=_("How it is offered"),
+        choices=LanguageProvision.choices,
+        initial=LanguageProvision.STAFF,
+        error_messages={"invalid_choice": _("Choose how the language is offered from the list.")},
+    )
+
+    def __init__(self, *args, language_choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["language"].choices = [("", _("No language")), *language_choices]
+
+
+class BaseLanguageFormSet(forms.BaseFormSet):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [(lang.code, str(lang)) for lang in Language.objects.order_by("name")]
+        for form in self.forms:
+            form.fields["language"].choices = [("", _("No language")), *choices]
+        self.empty_form.fields["language"].choices = [("", _("No language")), *choices]
+
+    def clean(self) -> None:
+        seen = set()
+        for form in self.forms:
+            if not form.is_valid() or not form.cleaned_data.get("language"):
+                continue
+            key = (form.cleaned_data["language"], form.cleaned_data["provision"])
+            if key in seen:
+                form.add_error("language", _("This language is already listed with the same way of offering it."))
+            seen.add(key)
+
+    def languages(self) -> list[list[str]]:
+        rows = {
+            (form.cleaned_data["language"], form.cleaned_data["provision"])
+            for form in self.forms
+            if form.cleaned_data.get("language")
+        }
+        return sorted([code, how] for code, how in rows)
+
+
+LanguageFormSet = forms.formset_factory(LanguageRowForm, formset=BaseLanguageFormSet, extra=3, max_num=40)
+
+
+def language_formset(data=None, snapshot: dict | None = None) -> BaseLanguageFormSet:
+    initial = [{"language": code, "provision": how} for code, how in (snapshot or {}).get("languages", [])]
+    return LanguageFormSet(data, initial=initial, prefix="languages")
+
+
+class WayInForm(forms.Form):
+    """One way into the service (self-referral, GP…): whether it is offered and how."""
+
+    offered = forms.BooleanField(label=_("Yes, people can get in this way"), required=False)
+    method = forms.ChoiceField(
+        label=_("How"),
+        required=False,
+        choices=[("", _("Not given")), *ReferralMethod.choices],
+        error_messages={"invalid_choice": _("Choose how from the list.")},
+    )
+    contact = text(_("Phone number, email address or link (optional)"), 255)
+    instructions = text(_("What to do, and what happens next (optional)"), 2000, rows=3)
+
+    def __init__(self, *args, kind: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kind = kind
+        self.legend = ReferralKind(kind).label
+
+    def route(self) -> dict | None:
+        if not self.cleaned_data.get("offered"):
+            return None
+        return {"kind": self.kind, **{f: self.cleaned_data[f] for f in ("method", "contact", "instructions")}}
+
+
+def way_in_forms(data=None, snapshot: dict | None = None) -> list[WayInForm]:
+    routes = {r["kind"]: r for r in (snapshot or {}).get("referral_routes", [])}
+    forms_ = []
+    for kind in ReferralKind.values:
+        route = routes.get(kind)
+        initial = {"offered": True, **route} if route else {}
+        forms_.append(WayInForm(data, initial=initial, prefix=f"route-{kind}", kind=kind))
+    return forms_

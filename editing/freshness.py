@@ -1,0 +1,130 @@
+"""Freshness reminders: owners hear when their listings are due for a check, and again
+every REMINDER_INTERVAL_DAYS until someone confirms them. Safe to run any number of
+times a day: a Reminder row per listing, due date and round is created before the
+email goes, and the database refuses a second one."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.audit import log_action
+from accounts.models import Action, Membership, Role
+from partners.models import Organisation, Service, Status
+
+from . import emails
+from .models import Reminder
+
+
+@dataclass
+class Due:
+    organisation: Organisation
+    service: Service | None
+    due_date: date
+    sequence: int
+
+    @property
+    def listing(self) -> Organisation | Service:
+        return self.service or self.organisation
+
+    @property
+    def last_verified(self) -> date | None:
+        return self.listing.last_verified
+
+
+@dataclass
+class ReminderReport:
+    emails_sent: int = 0
+    listings: int = 0
+    nobody_to_remind: list[Organisation] = field(default_factory=list)
+    failed: list[tuple[Organisation, str]] = field(default_factory=list)
+
+
+def due_date(listing: Organisation | Service) -> date:
+    # A listing never confirmed counts from when it was added.
+    checked = listing.last_verified or timezone.localtime(listing.created).date()
+    return checked + timedelta(days=settings.STALE_AFTER_DAYS)
+
+
+def due_listings(today: date) -> list[Due]:
+    """Published listings whose check is due, with which round of reminder today is."""
+    organisations = Organisation.objects.published().stale(today)
+    services = (
+        Service.objects.published()
+        .filter(organisation__status=Status.PUBLISHED)
+        .stale(today)
+        .select_related("organisation")
+    )
+    due = []
+    for listing in [*organisations, *services]:
+        when = due_date(listing)
+        if when > today:
+            continue
+        sequence = (today - when).days // settings.REMINDER_INTERVAL_DAYS
+        if isinstance(listing, Service):
+            due.append(Due(listing.organisation, listing, when, sequence))
+        else:
+            due.append(Due(listing, None, when, sequence))
+    return due
+
+
+def recipients_for(organisation: Organisation) -> list[str]:
+    """The owners; if an organisation has none, its editors."""
+    members = Membership.objects.filter(organisation=organisation, user__is_active=True).select_related("user")
+    owners = [m.user.email for m in members if m.role == Role.OWNER]
+    return owners or [m.user.email for m in members]
+
+
+def send_freshness_reminders(today: date | None = None) -> ReminderReport:
+    today = today or timezone.localdate()
+    report = ReminderReport()
+    by_organisation: dict[int, list[Due]] = defaultdict(list)
+    for item in due_listings(today):
+        by_organisation[item.organisation.pk].append(item)
+    for items in by_organisation.values():
+        organisation = items[0].organisation
+        recipients = recipients_for(organisation)
+        if not recipients:
+            report.nobody_to_remind.append(organisation)
+            continue
+        try:
+            new = _remind(organisation, items, recipients)
+        except Exception as error:  # one organisation's mail failure must not stop the rest
+            report.failed.append((organisation, str(error)))
+            continue
+        if new:
+            report.emails_sent += 1
+            report.listings += len(new)
+    return report
+
+
+def _remind(organisation: Organisation, items: list[Due], recipients: list[str]) -> list[Due]:
+    with transaction.atomic():
+        new = []
+        for item in items:
+            try:
+                with transaction.atomic():
+                    Reminder.objects.create(
+                        organisation=organisation,
+                        service=item.service,
+                        due_date=item.due_date,
+                        sequence=item.sequence,
+                        recipients=recipients,
+                    )
+            except IntegrityError:
+                continue  # already reminded about this listing for this due date and round
+            new.append(item)
+        if new:
+            # One email per organisation, listing everything due, so a small charity gets one message.
+            # Sent inside the transaction: if sending fails, the rows go too and tomorrow's run retries.
+            emails.send_freshness_reminder(organisation, items, recipients)
+            log_action(
+                Action.REMINDER_SENT,
+                None,
+                {"to": recipients, "listings": [str(i.listing) for i in new]},
+                target=organisation,
+            )
+    return new

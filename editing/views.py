@@ -1,0 +1,431 @@
+"""Organisation staff keep their listings here. Every view: load, check access with
+the one helper below, call a service, render or redirect."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts import services as account_services
+from accounts.forms import InviteForm, error_summary
+from accounts.models import Membership
+from partners.models import Organisation, Service, Status
+
+from . import services
+from .diff import diff
+from .forms import LocationForm, OrganisationForm, ServiceForm, language_formset, way_in_forms
+from .models import Revision, RevisionState
+
+
+def get_organisation_for(user, slug: str, *, team: bool = False) -> Organisation:
+    """The organisation if `user` may edit it (404 otherwise: strangers learn nothing);
+    with team=True, 403 for members who may not manage the team."""
+    organisation = get_object_or_404(Organisation, slug=slug)
+    if not organisation.can_edit(user):
+        raise Http404
+    if team and not organisation.can_manage_team(user):
+        raise PermissionDenied
+    return organisation
+
+
+def get_service_for(user, slug: str) -> Service:
+    service = get_object_or_404(Service.objects.select_related("organisation"), slug=slug)
+    get_organisation_for(user, service.organisation.slug)
+    return service
+
+
+# --- Dashboard --------------------------------------------------------------------
+
+
+def _states(organisations: list[Organisation]) -> dict[tuple[int, int | None], dict]:
+    """For each listing, its pending change and its most recent refusal (if after the last approval)."""
+    states: dict[tuple[int, int | None], dict] = {}
+    revisions = (
+        Revision.objects.filter(organisation__in=organisations)
+        .exclude(state=RevisionState.SUPERSEDED)
+        .only("pk", "organisation_id", "service_id", "state", "reason", "created", "reviewed")
+        .order_by("-created", "-pk")
+    )
+    for revision in revisions:
+        key = (revision.organisation_id, revision.service_id)
+        state = states.setdefault(key, {"pending": None, "rejected": None, "settled": False})
+        if revision.state == RevisionState.PENDING:
+            state["pending"] = revision
+        elif not state["settled"]:
+            # Only the latest decision counts: a refusal followed by an approval is history.
+            state["settled"] = True
+            if revision.state == RevisionState.REJECTED:
+                state["rejected"] = revision
+    return states
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """Anyone logged in: their organisations and services, what is waiting and what needs a check."""
+    memberships = list(
+        Membership.objects.filter(user=request.user)
+        .exclude(organisation__status=Status.ARCHIVED)
+        .select_related("organisation")
+        .order_by("organisation__name")
+    )
+    organisations = [m.organisation for m in memberships]
+    services_by_org: dict[int, list[Service]] = {o.pk: [] for o in organisations}
+    for service in (
+        Service.objects.filter(organisation__in=organisations).exclude(status=Status.ARCHIVED).order_by("name")
+    ):
+        services_by_org[service.organisation_id].append(service)
+    states = _states(organisations)
+    empty = {"pending": None, "rejected": None}
+    rows = [
+        {
+            "membership": membership,
+            "organisation": membership.organisation,
+            "state": states.get((membership.organisation.pk, None), empty),
+            "services": [
+                {"service": s, "state": states.get((membership.organisation.pk, s.pk), empty)}
+                for s in services_by_org[membership.organisation.pk]
+            ],
+        }
+        for membership in memberships
+    ]
+    return render(request, "editing/dashboard.html", {"rows": rows})
+
+
+@require_POST
+@login_required
+def confirm_organisation(request: HttpRequest, slug: str) -> HttpResponse:
+    """Members and moderators: say the organisation's details are still correct."""
+    organisation = get_organisation_for(request.user, slug)
+    services.confirm_listing(organisation, request.user)
+    messages.success(request, _("Thank you. %(name)s is marked as checked today.") % {"name": organisation.name})
+    return redirect("editing:dashboard")
+
+
+@require_POST
+@login_required
+def confirm_service(request: HttpRequest, slug: str) -> HttpResponse:
+    """Members and moderators: say a service is still correct."""
+    service = get_service_for(request.user, slug)
+    services.confirm_listing(service, request.user)
+    messages.success(request, _("Thank you. %(name)s is marked as checked today.") % {"name": service.name})
+    return redirect("editing:dashboard")
+
+
+# --- Submitting changes -----------------------------------------------------------
+
+
+def _submitted(request: HttpRequest, revision: Revision | None) -> HttpResponse:
+    if revision is None:
+        messages.info(request, _("You did not change anything, so there was nothing to send."))
+    elif revision.state == RevisionState.APPROVED:
+        messages.success(request, _("Saved. Your changes are live now."))
+    else:
+        messages.success(
+            request,
+            _(
+                "Thank you. Your changes are waiting for a moderator to check them. "
+                "The public listing stays as it was until then, and we will email you when they are live."
+            ),
+        )
+    return redirect("editing:dashboard")
+
+
+def _with_current_version(post: QueryDict, prefix: str, version: str) -> QueryDict:
+    # The conflicting form is shown again with the person's own input, now based on the
+    # current version: submitting it again is a deliberate choice, never an accident.
+    data = post.copy()
+    data[f"{prefix}version"] = version
+    return data
+
+
+def _conflict(listing, wanted: dict) -> dict:
+    """What the person needs after a conflict: who changed the listing, and the saved values
+    that differ from what they typed, so they can merge by eye before saving again."""
+    current = services.working_snapshot(listing)
+    pending = services.pending_revision(listing)
+    return {
+        "by": pending.author if pending else None,
+        "differences": [c for c in diff(current, wanted) if c.field in wanted],
+        "version": services.listing_version(listing),
+    }
+
+
+@login_required
+def organisation_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    """Members and moderators: propose changes to the organisation's details."""
+    organisation = get_organisation_for(request.user, slug)
+    current = services.working_snapshot(organisation)
+    version = services.listing_version(organisation)
+    initial = {**current, "version": version}
+    form = OrganisationForm(request.POST or None, initial=initial, organisation=organisation)
+    conflict = None
+    if request.method == "POST" and form.is_valid():
+        data = {**current, **form.snapshot_fields()}
+        try:
+            revision = services.submit_revision(
+                organisation, data, request.user, form.cleaned_data["version"], form.cleaned_data["comment"]
+            )
+            return _submitted(request, revision)
+        except services.EditConflict:
+            conflict = _conflict(organisation, data)
+            form = OrganisationForm(
+                _with_current_version(request.POST, "", conflict["version"]),
+                initial=initial,
+                organisation=organisation,
+            )
+            form.is_valid()
+    return render(
+        request,
+        "editing/organisation_form.html",
+        {
+            "organisation": organisation,
+            "form": form,
+            "errors": error_summary(form),
+            "conflict": conflict,
+            "pending": services.pending_revision(organisation),
+        },
+        status=409 if conflict else 200,
+    )
+
+
+def _service_page(request, organisation, service, form, languages, ways_in, conflict=None) -> HttpResponse:
+    return render(
+        request,
+        "editing/service_form.html",
+        {
+            "organisation": organisation,
+            "service": service,
+            "form": form,
+            "languages": languages,
+            "ways_in": ways_in,
+            "errors": error_summary(form, languages, *ways_in),
+            "conflict": conflict,
+            "pending": services.pending_revision(service) if service else None,
+        },
+        status=409 if conflict else 200,
+    )
+
+
+def _service_forms(request: HttpRequest, organisation, service, snapshot: dict, version: str = ""):
+    data = request.POST if request.method == "POST" else None
+    initial = {**ServiceForm.initial_from(snapshot), "version": version}
+    form = ServiceForm(data, initial=initial, organisation=organisation, service=service)
+    return form, language_formset(data, snapshot), way_in_forms(data, snapshot)
+
+
+def _service_data(form, languages, ways_in) -> dict:
+    data = form.snapshot_fields()
+    data["languages"] = languages.languages()
+    data["referral_routes"] = [route for way in ways_in if (route := way.route())]
+    return data
+
+
+@login_required
+def service_add(request: HttpRequest, slug: str) -> HttpResponse:
+    """Members and moderators: add a new service (a draft until a moderator approves it)."""
+    organisation = get_organisation_for(request.user, slug)
+    defaults = {"cost": "free", "gender": "any", "accepting_referrals": True}
+    form, languages, ways_in = _service_forms(request, organisation, None, defaults)
+    if request.method == "POST" and all([form.is_valid(), languages.is_valid(), *[w.is_valid() for w in ways_in]]):
+        service = services.create_service(
+            organisation, _service_data(form, languages, ways_in), request.user, form.cleaned_data["comment"]
+        )
+        return _submitted(request, service.revisions.first())
+    return _service_page(request, organisation, None, form, languages, ways_in)
+
+
+@login_required
+def service_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    """Members and moderators: propose changes to one of the organisation's services."""
+    service = get_service_for(request.user, slug)
+    organisation = service.organisation
+    current = services.working_snapshot(service)
+    form, languages, ways_in = _service_forms(
+        request, organisation, service, current, services.listing_version(service)
+    )
+    if request.method == "POST" and all([form.is_valid(), languages.is_valid(), *[w.is_valid() for w in ways_in]]):
+        data = _service_data(form, languages, ways_in)
+        try:
+            revision = services.submit_revision(
+                service, data, request.user, form.cleaned_data["version"], form.cleaned_data["comment"]
+            )
+            return _submitted(request, revision)
+        except services.EditConflict:
+            conflict = _conflict(service, data)
+            form = ServiceForm(
+                _with_current_version(request.POST, "", conflict["version"]),
+                initial=form.initial,
+                organisation=organisation,
+                service=service,
+            )
+            form.is_valid()
+            return _service_page(request, organisation, service, form, languages, ways_in, conflict)
+    return _service_page(request, organisation, service, form, languages, ways_in)
+
+
+# --- Places -----------------------------------------------------------------------
+
+
+@login_required
+def places(request: HttpRequest, slug: str) -> HttpResponse:
+    """Members and moderators: the places where the organisation's services happen."""
+    organisation = get_organisation_for(request.user, slug)
+    current = services.working_snapshot(organisation)
+    used_by: dict[int, list[str]] = {}
+    for service in organisation.services.exclude(status=Status.ARCHIVED).prefetch_related("locations"):
+        for location in service.locations.all():
+            used_by.setdefault(location.pk, []).append(service.name)
+    rows = [{"place": place, "used_by": used_by.get(place.get("id"), [])} for place in current["locations"]]
+    return render(
+        request,
+        "editing/places.html",
+        {"organisation": organisation, "rows": rows, "pending": services.pending_revision(organisation)},
+    )
+
+
+def _find_place(snapshot: dict, key: str) -> dict:
+    for place in snapshot["locations"]:
+        if place["key"] == key:
+            return place
+    raise Http404
+
+
+def _place_conflict(request, organisation, template: str, context: dict, wanted: dict) -> HttpResponse:
+    context = {**context, "organisation": organisation, "conflict": _conflict(organisation, wanted)}
+    context["version"] = context["conflict"]["version"]
+    return render(request, template, context, status=409)
+
+
+@login_required
+def place_add(request: HttpRequest, slug: str) -> HttpResponse:
+    """Members and moderators: propose a new place."""
+    organisation = get_organisation_for(request.user, slug)
+    return _place_form(request, organisation, None)
+
+
+@login_required
+def place_edit(request: HttpRequest, slug: str, key: str) -> HttpResponse:
+    """Members and moderators: propose changes to a place."""
+    organisation = get_organisation_for(request.user, slug)
+    return _place_form(request, organisation, key)
+
+
+def _place_form(request: HttpRequest, organisation: Organisation, key: str | None) -> HttpResponse:
+    current = services.working_snapshot(organisation)
+    place = _find_place(current, key) if key else None
+    initial = {**(place or {}), "version": services.listing_version(organisation)}
+    form = LocationForm(request.POST or None, initial=initial)
+    conflict = None
+    if request.method == "POST" and form.is_valid():
+        if place is None:
+            place = {"id": None, "key": services.new_location_key()}
+            locations = [*current["locations"], {**place, **form.location_fields()}]
+        else:
+            locations = [
+                {**item, **form.location_fields()} if item["key"] == key else item for item in current["locations"]
+            ]
+        try:
+            revision = services.submit_revision(
+                organisation,
+                {**current, "locations": locations},
+                request.user,
+                form.cleaned_data["version"],
+                form.cleaned_data["comment"],
+            )
+            return _submitted(request, revision)
+        except services.EditConflict:
+            conflict = _conflict(organisation, {"locations": locations})
+            form = LocationForm(_with_current_version(request.POST, "", conflict["version"]), initial=initial)
+            form.is_valid()
+    return render(
+        request,
+        "editing/place_form.html",
+        {
+            "organisation": organisation,
+            "place": place,
+            "form": form,
+            "errors": error_summary(form),
+            "conflict": conflict,
+        },
+        status=409 if conflict else 200,
+    )
+
+
+@login_required
+def place_remove(request: HttpRequest, slug: str, key: str) -> HttpResponse:
+    """Members and moderators: propose removing a place (asks first)."""
+    organisation = get_organisation_for(request.user, slug)
+    current = services.working_snapshot(organisation)
+    place = _find_place(current, key)
+    version = services.listing_version(organisation)
+    used_by = list(organisation.services.filter(locations__pk=place.get("id") or 0).values_list("name", flat=True))
+    context = {"organisation": organisation, "place": place, "version": version, "used_by": used_by}
+    if request.method == "POST":
+        locations = [item for item in current["locations"] if item["key"] != key]
+        try:
+            revision = services.submit_revision(
+                organisation, {**current, "locations": locations}, request.user, request.POST.get("version", "")
+            )
+        except services.EditConflict:
+            return _place_conflict(
+                request, organisation, "editing/place_remove.html", context, {"locations": locations}
+            )
+        return _submitted(request, revision)
+    return render(request, "editing/place_remove.html", context)
+
+
+# --- Team -------------------------------------------------------------------------
+
+
+@login_required
+def team(request: HttpRequest, slug: str) -> HttpResponse:
+    """Members and moderators see who keeps the listing; owners and moderators invite colleagues."""
+    organisation = get_organisation_for(request.user, slug)
+    can_manage = organisation.can_manage_team(request.user)
+    form = InviteForm(organisation, request.POST or None)
+    if request.method == "POST":
+        if not can_manage:
+            raise PermissionDenied
+        if form.is_valid():
+            account_services.invite(organisation, form.cleaned_data["email"], form.cleaned_data["role"], request.user)
+            messages.success(
+                request,
+                _("We have emailed an invitation to %(email)s. The link works once, for 14 days.")
+                % {"email": form.cleaned_data["email"]},
+            )
+            return redirect("editing:team", slug=organisation.slug)
+    members = organisation.memberships.select_related("user").order_by("user__email")
+    invitations = organisation.invitations.usable().select_related("invited_by")
+    return render(
+        request,
+        "editing/team.html",
+        {
+            "organisation": organisation,
+            "members": members,
+            "invitations": invitations,
+            "form": form if can_manage else None,
+            "errors": error_summary(form),
+            "can_manage": can_manage,
+        },
+    )
+
+
+@login_required
+def member_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Owners and moderators: take someone off the team (asks first; the last owner stays)."""
+    organisation = get_organisation_for(request.user, slug, team=True)
+    membership = get_object_or_404(organisation.memberships.select_related("user"), pk=pk)
+    last_owner = account_services.is_last_owner(membership)
+    if request.method == "POST" and not last_owner:
+        account_services.remove_member(membership, request.user)
+        messages.success(request, _("%(email)s is no longer in the team.") % {"email": membership.user.email})
+        return redirect(reverse("editing:team", kwargs={"slug": organisation.slug}))
+    return render(
+        request,
+        "editing/member_remove.html",
+        {"organisation": organisation, "membership": membership, "last_owner": last_owner},
+    )
