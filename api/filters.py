@@ -177,8 +177,19 @@ class WholeNumberFilter(django_filters.Filter):
     field_class = forms.IntegerField
 
 
-def _vocabulary(model, field: str, message: str, method: str) -> django_filters.ModelMultipleChoiceFilter:
-    return django_filters.ModelMultipleChoiceFilter(
+class CodesField(django_filters.fields.ModelMultipleChoiceField):
+    """Vocabulary codes are lower case; accept UR as ur."""
+
+    def clean(self, value):
+        return super().clean([str(item).strip().lower() for item in value] if value else value)
+
+
+class CodesFilter(django_filters.ModelMultipleChoiceFilter):
+    field_class = CodesField
+
+
+def _vocabulary(model, field: str, message: str, method: str) -> CodesFilter:
+    return CodesFilter(
         queryset=model.objects.all(), to_field_name=field, method=method, error_messages={"invalid_choice": message}
     )
 

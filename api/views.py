@@ -63,6 +63,9 @@ def api_view(view: Callable) -> Callable:
         elif request.method not in ("GET", "HEAD"):
             response = error_response(_("This API is read-only: use GET."), status=405)
             response["Allow"] = ALLOWED_METHODS
+        elif bad := _null_character_in(request):
+            # PostgreSQL cannot compare text holding NUL; say so rather than fail.
+            response = error_response(_("Bad value for %(parameter)s.") % {"parameter": bad}, 400, parameter=bad)
         else:
             try:
                 response = view(request, *args, **kwargs)
@@ -78,6 +81,13 @@ def api_view(view: Callable) -> Callable:
         return response
 
     return wrapper
+
+
+def _null_character_in(request: HttpRequest) -> str:
+    for name, values in request.GET.lists():
+        if "\x00" in name or any("\x00" in value for value in values):
+            return name.replace("\x00", "") or "?"
+    return ""
 
 
 def page_of(rows: QuerySet | list, page: int, per_page: int, to_document: Callable) -> dict:

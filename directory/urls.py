@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from api import views as api_views
+
 admin.site.site_header = "Directory moderation"
 admin.site.site_title = "Directory moderation"
 
@@ -8,6 +10,8 @@ urlpatterns = [
     path("", include("partners.urls")),
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),
+    # The API's root without its slash answers too: a redirect would carry no CORS header.
+    path("api", api_views.root),
     path("accounts/", include("accounts.urls")),
     path("manage/", include("editing.urls")),
 ]

@@ -128,6 +128,7 @@ def test_root_gives_version_profile_and_openapi_url(client, db):
     ("path", "status"),
     [
         ("/api/", 200),
+        ("/api", 200),
         ("/api/services", 200),
         ("/api/services?per_page=1000", 400),
         (f"/api/services/{uuid.uuid4()}", 404),
@@ -158,6 +159,12 @@ def test_preflight_is_answered_for_any_origin(client, db):
     assert response.status_code == 204
     assert response["Access-Control-Allow-Origin"] == "*"
     assert "GET" in response["Access-Control-Allow-Methods"]
+
+
+def test_head_is_answered(client, db):
+    response = client.head("/api/services")
+    assert response.status_code == 200
+    assert response["Access-Control-Allow-Origin"] == "*"
 
 
 def test_writes_are_refused(client, db):
@@ -552,6 +559,8 @@ def test_ndjson_gives_every_result_one_per_line(client, five):
         ("/api/services", {"age": "12.5"}, "age"),
         ("/api/services", {"age": "200"}, "age"),
         ("/api/services", {"search": "x" * 10_000}, "search"),
+        ("/api/services", {"language": "ur\x00"}, "language"),
+        ("/api/services", {"search": "\x00"}, "search"),
         ("/api/service_at_locations", {"community": "martians"}, "community"),
         ("/api/service_at_locations", {"postcode": "ZZ99"}, "postcode"),
         ("/api/organizations", {"per_page": "1000"}, "per_page"),
@@ -577,6 +586,11 @@ def test_language_filter_values_are_or(client, db):
     make_service("Polish", languages=[("pl", "interpreter")])
     make_service("Somali", languages=["so"])
     assert names(get(client, "/api/services", {"language": ["ur", "pl"]})) == ["Polish", "Urdu"]
+
+
+def test_vocabulary_codes_are_not_case_sensitive(client, db):
+    make_service("Urdu", languages=["ur"], communities=["bangladeshi"])
+    assert names(get(client, "/api/services", {"language": "UR", "community": "Bangladeshi"})) == ["Urdu"]
 
 
 def test_community_filter_also_matches_all_racialised_communities(client, db):
@@ -774,6 +788,13 @@ def test_list_query_count_does_not_grow_with_page_size(client, many, django_asse
         with django_assert_num_queries(queries):
             page = get(client, path, {**query, "per_page": per_page})
         assert page["size"] == per_page or path == "/api/taxonomies"
+
+
+@pytest.mark.parametrize(("kind", "queries"), [("services", 8), ("organizations", 9)])
+def test_detail_query_count_is_fixed(client, many, django_assert_num_queries, kind, queries):
+    first = get(client, f"/api/{kind}")["contents"][0]
+    with django_assert_num_queries(queries):
+        get(client, f"/api/{kind}/{first['id']}")
 
 
 def test_filters_and_place_add_a_fixed_number_of_queries(client, many, django_assert_num_queries):
