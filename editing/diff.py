@@ -143,13 +143,15 @@ def diff(before: dict | None, after: dict) -> list[Change]:
         old, new = before.get(field), after.get(field)
         if before and old == new:
             continue
+        if _empty(old) and _empty(new):
+            continue
         if field in {"locations"} and old is not None and new is not None and _same_places(old, new):
             continue
         old_lines, new_lines = describer.lines(field, old), describer.lines(field, new)
         change = Change(field, str(LABELS.get(field, field)), "\n".join(old_lines), "\n".join(new_lines))
         if isinstance(new, str) and isinstance(old, str) and (len(old) > LONG_TEXT or len(new) > LONG_TEXT):
             change.inline = word_diff(old, new)
-        elif len(old_lines) > 1 or len(new_lines) > 1:
+        elif isinstance(old, list) or isinstance(new, list):
             removed = [line for line in old_lines if line not in new_lines]
             added = [line for line in new_lines if line not in old_lines]
             pieces = [f"<del>{escape(line)}</del>" for line in removed] + [
@@ -158,6 +160,10 @@ def diff(before: dict | None, after: dict) -> list[Change]:
             change.inline = mark_safe("<br>".join(pieces))  # noqa: S308 (each line is escaped)
         changes.append(change)
     return changes
+
+
+def _empty(value) -> bool:
+    return value is None or value == "" or value == []
 
 
 def _same_places(old: list, new: list) -> bool:
