@@ -299,22 +299,23 @@ def interpretation_services(service: Service) -> str:
     return " ".join(parts)
 
 
-def service_languages(service: Service, provisions: set[str] | None = None) -> list[dict]:
-    """HSDS `languages`: those the service can be used in directly. HSDS leaves out
-    languages offered only through an interpreter (they are in `interpretation_services`)."""
+def service_languages(service: Service, *, on_phone: bool = False) -> list[dict]:
+    """HSDS `languages`: those the service can be used in directly (or, on_phone, on
+    its phone line). HSDS leaves out languages offered only through an interpreter;
+    those are in `interpretation_services`."""
     grouped: dict[str, list[ServiceLanguage]] = {}
     for row in service.service_languages.all():
         grouped.setdefault(row.language.code, []).append(row)
     languages = []
     for code, rows in grouped.items():
         direct = [r for r in rows if r.provision != LanguageProvision.INTERPRETER]
-        if provisions is not None:
-            direct = [r for r in direct if r.provision in provisions]
+        if on_phone:
+            direct = [r for r in direct if r.provision == LanguageProvision.PHONE]
         if not direct:
             continue
         languages.append(
             {
-                "id": sub_id(service.public_id, f"language/{code}" + ("/phone" if provisions else "")),
+                "id": sub_id(service.public_id, f"phone/language/{code}" if on_phone else f"language/{code}"),
                 "service_id": str(service.public_id),
                 "name": rows[0].language.name,
                 "code": code,
@@ -333,7 +334,7 @@ def service_phones(service: Service) -> list[dict]:
                     "id": sub_id(service.public_id, "phone"),
                     "service_id": str(service.public_id),
                     "number": service.phone,
-                    "languages": service_languages(service, {LanguageProvision.PHONE}),
+                    "languages": service_languages(service, on_phone=True),
                 }
             )
         )
