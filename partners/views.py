@@ -1,44 +1,108 @@
-from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from dataclasses import dataclass
 
-from .models import Organisation, Service, ServiceLanguage
+from django.conf import settings
+from django.core.paginator import InvalidPage
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from .filters import ServiceFilter
+from .models import Organisation
+from .search import (
+    FACETS,
+    RADIUS_CHOICES,
+    RADIUS_DEFAULT,
+    SORTS,
+    Option,
+    Search,
+    SearchParams,
+    Vocabulary,
+    public_services,
+    with_listing_details,
+)
+
+# Parameters that say where: a new place or map area replaces all of them.
+PLACE_PARAMETERS = ("postcode", "lat", "lon", "radius")
 
 
 def published_services():
     """Published services of published organisations, with what a listing shows."""
-    return (
-        Service.objects.published()
-        .filter(organisation__status="published")
-        .select_related("organisation")
-        .prefetch_related(
-            "support_types",
-            "communities",
-            "attributes",
-            "modes",
-            "locations",
-            "referral_routes",
-            Prefetch("service_languages", queryset=ServiceLanguage.objects.select_related("language")),
-        )
-    )
+    return with_listing_details(public_services())
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    """Anyone: the front page, listing the published services."""
-    services = published_services().order_by("name")
-    return render(request, "partners/home.html", {"services": services})
+    """Anyone: the front page, a search box and the filters people reach for most."""
+    vocabulary = Vocabulary.load()
+    support_counts = Search(SearchParams(), vocabulary).option_counts("support")
+    context = {
+        "vocabulary": vocabulary,
+        "support_types": [(o, support_counts.get(o.value, 0)) for o in vocabulary.options("support")],
+        "radius_options": radius_options(RADIUS_DEFAULT),
+    }
+    return render(request, "partners/home.html", context)
+
+
+def search_results(request: HttpRequest) -> HttpResponse:
+    """Anyone: the published services matching a search, as a list and a map."""
+    vocabulary = Vocabulary.load()
+    filterset = ServiceFilter(request.GET, vocabulary=vocabulary)
+    params = filterset.params()
+    finder = Search(params, vocabulary)
+    results = finder.results()
+    try:
+        page = results.page(request.GET.get("page"))
+    except InvalidPage:
+        raise Http404(_("There is no such page of results.")) from None
+    counts = finder.facet_counts()
+    context = {
+        "filterset": filterset,
+        "form": filterset.form,
+        "params": params,
+        "results": results,
+        "page": page,
+        "errors": filterset.error_list(),
+        "filter_groups": _filter_groups(params, vocabulary, counts, filterset.form.errors),
+        "active_filters": _active_filters(request.GET, params, vocabulary),
+        "filters_chosen": sum(len(params.values(facet)) for facet in FACETS) + (params.age is not None),
+        "radius_options": radius_options(params.radius),
+        "place_errors": [m for name in ("postcode", "lat", "lon", "bbox") for m in filterset.form.errors.get(name, [])],
+        "sorts": [(value, SORTS[value]) for value in params.available_sorts],
+        "wider_radius_url": _wider_radius_url(request.GET, params),
+        "without_place_url": _url(request.GET, dict.fromkeys(PLACE_PARAMETERS)),
+        "previous_url": _page_url(request.GET, page.number - 1) if page.has_previous() else "",
+        "next_url": _page_url(request.GET, page.number + 1) if page.has_next() else "",
+        "map_config": _map_config(request.GET, params),
+        "query": request.GET,
+    }
+    return render(request, "partners/search.html", context)
+
+
+def search_geojson(request: HttpRequest) -> JsonResponse:
+    """Anyone: the map points of a search as GeoJSON; the problems and a 400 for bad parameters."""
+    vocabulary = Vocabulary.load()
+    filterset = ServiceFilter(request.GET, vocabulary=vocabulary)
+    if not filterset.is_valid():
+        errors = {name: [str(message) for message in messages] for name, messages in filterset.errors.items()}
+        return JsonResponse({"errors": errors}, status=400, json_dumps_params={"ensure_ascii": False})
+    prefix = reverse("partners:service", kwargs={"slug": "-"})[:-2]
+    data = Search(filterset.params(), vocabulary).geojson(lambda slug: f"{prefix}{slug}/")
+    return JsonResponse(data, content_type="application/geo+json", json_dumps_params={"ensure_ascii": False})
 
 
 def service_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    """Anyone: one published service."""
+    """Anyone: one published service of a published organisation."""
     service = get_object_or_404(published_services(), slug=slug)
-    return render(request, "partners/service_detail.html", {"service": service})
+    points = [location for location in service.locations.all() if location.has_point]
+    context = {"service": service, "map_config": _service_map_config(service, points) if points else None}
+    return render(request, "partners/service_detail.html", context)
 
 
 def organisation_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """Anyone: one published organisation and its published services."""
     organisation = get_object_or_404(Organisation.objects.published(), slug=slug)
-    services = published_services().filter(organisation=organisation)
+    services = published_services().filter(organisation=organisation).order_by("name", "pk")
     return render(
         request,
         "partners/organisation_detail.html",
@@ -49,3 +113,175 @@ def organisation_detail(request: HttpRequest, slug: str) -> HttpResponse:
 def about_data(request: HttpRequest) -> HttpResponse:
     """Anyone: where the data comes from, and its licences."""
     return render(request, "partners/about_data.html")
+
+
+# --- What the results page shows ---------------------------------------------------
+
+
+@dataclass
+class FilterChoice:
+    option: Option
+    count: int
+    checked: bool
+
+
+@dataclass
+class FilterGroup:
+    name: str
+    legend: str
+    choices: list[FilterChoice]
+    more: list[FilterChoice]  # languages beyond the featured ones, behind "More languages"
+    errors: list[str]
+
+    @property
+    def chosen(self) -> int:
+        return sum(1 for choice in self.choices + self.more if choice.checked)
+
+
+@dataclass
+class ActiveFilter:
+    label: str
+    remove_url: str
+
+
+def _legend(facet: str) -> str:
+    return {
+        "support": _("Type of support"),
+        "language": _("Language"),
+        "community": _("Community"),
+        "referral": _("How to get in"),
+        "mode": _("How it is offered"),
+        "attribute": _("Cultural fit"),
+        "cost": _("Cost"),
+        "gender": _("Open to"),
+    }[facet]
+
+
+def _filter_groups(params: SearchParams, vocabulary: Vocabulary, counts: dict, errors: dict) -> list[FilterGroup]:
+    groups = []
+    for facet in FACETS:
+        chosen = set(params.values(facet))
+        choices, more = [], []
+        for option in vocabulary.options(facet):
+            choice = FilterChoice(option, counts[facet].get(option.value, 0), option.value in chosen)
+            if facet == "language" and not option.term.featured and not choice.checked:
+                if choice.count:
+                    more.append(choice)
+            else:
+                choices.append(choice)
+        groups.append(FilterGroup(facet, _legend(facet), choices, more, list(errors.get(facet, []))))
+    return groups
+
+
+def _url(query: QueryDict, remove: dict[str, str | None] | None = None, **changes) -> str:
+    """/search/ with the query changed: remove {name: value or None for all}, set name=value."""
+    data = query.copy()
+    data.pop("page", None)
+    for name, value in (remove or {}).items():
+        if value is None:
+            data.pop(name, None)
+        else:
+            data.setlist(name, [v for v in data.getlist(name) if v != value])
+    for name, value in changes.items():
+        data[name] = value
+    text = data.urlencode()
+    return reverse("partners:search") + (f"?{text}" if text else "")
+
+
+def _page_url(query: QueryDict, number: int) -> str:
+    return _url(query, page=str(number)) if number > 1 else _url(query)
+
+
+def _active_filters(query: QueryDict, params: SearchParams, vocabulary: Vocabulary) -> list[ActiveFilter]:
+    active = []
+    if params.q:
+        active.append(ActiveFilter(_("Words: %(q)s") % {"q": params.q}, _url(query, {"q": None})))
+    if params.place:
+        label = ngettext(
+            "Within %(radius)s mile of %(place)s", "Within %(radius)s miles of %(place)s", _plural(params.radius)
+        ) % {"radius": f"{params.radius:g}", "place": params.place.label}
+        active.append(ActiveFilter(label, _url(query, dict.fromkeys(PLACE_PARAMETERS))))
+    if params.bbox:
+        active.append(ActiveFilter(_("In the map area"), _url(query, {"bbox": None})))
+    for facet in FACETS:
+        for value in params.values(facet):
+            option = vocabulary.option(facet, value)
+            label = f"{_legend(facet)}: {option.label if option else value}"
+            active.append(ActiveFilter(label, _url(query, {facet: value})))
+    if params.age is not None:
+        active.append(ActiveFilter(_("Age: %(age)s") % {"age": params.age}, _url(query, {"age": None})))
+    return active
+
+
+def _plural(number: float) -> int:
+    """A count for ngettext: gettext's plural rules take whole numbers only."""
+    return int(number) if float(number).is_integer() else 2
+
+
+def radius_options(radius: float) -> list[tuple[str, str, bool]]:
+    """(value, label, selected) for the distance menu, keeping an unusual radius from a link."""
+    choices = sorted({*RADIUS_CHOICES, radius})
+    return [
+        (
+            f"{miles:g}",
+            ngettext("within %(miles)s mile", "within %(miles)s miles", _plural(miles)) % {"miles": f"{miles:g}"},
+            miles == radius,
+        )
+        for miles in choices
+    ]
+
+
+def _wider_radius_url(query: QueryDict, params: SearchParams) -> str:
+    wider = next((r for r in RADIUS_CHOICES if r > params.radius), None)
+    if not params.place or wider is None:
+        return ""
+    return _url(query, radius=str(wider))
+
+
+def _map_config(query: QueryDict, params: SearchParams) -> dict:
+    geo = query.copy()
+    for name in ("page", "sort"):
+        geo.pop(name, None)
+    config = _base_map_config()
+    config.update(
+        {
+            "geojsonUrl": reverse("partners:search_geojson") + (f"?{geo.urlencode()}" if geo else ""),
+            "areaSearchUrl": _url(query, {**dict.fromkeys(PLACE_PARAMETERS), "bbox": None, "sort": None}),
+            "bbox": list(params.bbox) if params.bbox else None,
+            "place": [params.place.latitude, params.place.longitude] if params.place else None,
+            "radiusMiles": params.radius if params.place else None,
+        }
+    )
+    return config
+
+
+def _service_map_config(service, locations) -> dict:
+    config = _base_map_config()
+    config["features"] = [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [location.longitude, location.latitude]},
+            "properties": {
+                "name": location.name or service.name,
+                "organisation": service.organisation.name,
+                "address": location.one_line,
+            },
+        }
+        for location in locations
+    ]
+    return config
+
+
+def _base_map_config() -> dict:
+    return {
+        "tileUrl": settings.MAP_TILE_URL,
+        "attribution": settings.MAP_TILE_ATTRIBUTION,
+        "centre": list(settings.MAP_CENTRE),
+        "zoom": settings.MAP_ZOOM,
+        "messages": {
+            "cluster": _("%(count)s services here: select to zoom in"),
+            "marker": _("%(name)s: select for details"),
+            "loadError": _("Sorry, the map points could not be loaded. The list shows every result."),
+            "distance": _("%(miles)s miles away"),
+        },
+    }

@@ -1,0 +1,1088 @@
+"""Finding services: keywords, filters, place, ordering, option counts and map points.
+
+One entry point per answer: `search()` for the results page, `facet_counts()` for the
+numbers next to each filter option and `geojson()` for the map. They all take the same
+`SearchParams` (built and validated by `partners.filters.ServiceFilter`), so the list,
+the counts and the map always agree.
+
+Every condition is written as `pk IN (subquery)` over the join tables: no duplicate rows,
+no DISTINCT, and PostgreSQL evaluates each subquery once through its index.
+
+Keywords: on PostgreSQL, full-text search over a tsvector column the database keeps
+itself (migration 0004: service name weight A, description C; organisation name D),
+support-type names (B), languages and communities, with resident-friendly synonyms and
+pg_trgm typo tolerance. Elsewhere (SQLite) a plain case-insensitive substring search
+over the same fields with the same synonyms and the same interface.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from django.contrib.postgres.search import (
+    SearchQuery,
+    SearchVector,
+    SearchVectorField,
+    TrigramWordSimilarity,
+)
+from django.core.paginator import Page, Paginator
+from django.db import connection
+from django.db.models import (
+    Avg,
+    BooleanField,
+    Case,
+    Count,
+    Expression,
+    F,
+    FloatField,
+    Func,
+    Max,
+    Min,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import ASin, Cos, Floor, Least, Power, Radians, Sin, Sqrt, Substr
+from django.utils.translation import gettext_lazy as _
+
+from .models import (
+    Attribute,
+    Community,
+    Cost,
+    DeliveryMode,
+    Gender,
+    Language,
+    Organisation,
+    ReferralKind,
+    ReferralRoute,
+    Service,
+    ServiceLanguage,
+    Status,
+    SupportType,
+)
+from .postcodes import Place
+
+RADIUS_DEFAULT = 3.0
+RADIUS_MIN = 0.1
+RADIUS_MAX = 50.0
+RADIUS_CHOICES = (1, 3, 5, 10, 25, 50)
+PAGE_SIZE = 20
+# The map never receives more than this many features; beyond it, grid clusters.
+MAP_MAX_POINTS = 1000
+MAP_CLUSTER_GRID = 24
+# Mean Earth radius (IUGG), in miles: haversine on it is within 0.5% of the geodesic.
+EARTH_RADIUS_MILES = 6371.0088 / 1.609344
+MILES_PER_DEGREE_LATITUDE = 69.0
+# Longest keyword text we read, in words; longer queries are trimmed.
+MAX_TERMS = 8
+# pg_trgm word similarity a misspelt word needs to count as a match.
+TYPO_SIMILARITY = 0.7
+TYPO_MIN_LENGTH = 5
+
+RELEVANCE, DISTANCE, NAME = "relevance", "distance", "name"
+SORTS = {RELEVANCE: _("Best match"), DISTANCE: _("Nearest first"), NAME: _("Name (A to Z)")}
+
+# The filters that are lists of options (shown with counts), in the order the page shows them.
+FACETS = ("support", "language", "community", "referral", "mode", "attribute", "cost", "gender")
+
+ServiceSupport = Service.support_types.through
+ServiceCommunity = Service.communities.through
+ServiceAttribute = Service.attributes.through
+ServiceMode = Service.modes.through
+ServiceLocation = Service.locations.through
+
+
+# --- Parameters -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SearchParams:
+    """A validated search. Filters are tuples of slugs (ISO codes for languages)."""
+
+    q: str = ""
+    place: Place | None = None
+    radius: float = RADIUS_DEFAULT
+    bbox: tuple[float, float, float, float] | None = None  # west, south, east, north
+    language: tuple[str, ...] = ()
+    community: tuple[str, ...] = ()
+    support: tuple[str, ...] = ()
+    referral: tuple[str, ...] = ()
+    mode: tuple[str, ...] = ()
+    attribute: tuple[str, ...] = ()
+    cost: tuple[str, ...] = ()
+    gender: tuple[str, ...] = ()
+    age: int | None = None
+    sort: str = ""
+
+    @property
+    def effective_sort(self) -> str:
+        """The order actually used: an impossible choice falls back to the natural one."""
+        if self.sort == DISTANCE and self.place:
+            return DISTANCE
+        if self.sort == RELEVANCE and self.q:
+            return RELEVANCE
+        if self.sort == NAME:
+            return NAME
+        if self.place:
+            return DISTANCE
+        if self.q:
+            return RELEVANCE
+        return NAME
+
+    @property
+    def available_sorts(self) -> list[str]:
+        return [s for s in SORTS if (s != RELEVANCE or self.q) and (s != DISTANCE or self.place)]
+
+    def values(self, facet: str) -> tuple[str, ...]:
+        return getattr(self, facet)
+
+
+# --- Vocabularies -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Option:
+    """One choice of a filter: its slug, label and (for terms) the term itself."""
+
+    value: str
+    label: str
+    term: object = None
+
+
+class Vocabulary:
+    """The filter vocabularies, loaded once per request (five small queries)."""
+
+    GENERIC_WORDS = frozenset(
+        {"and", "all", "any", "people", "community", "communities", "language", "languages", "british", "other"}
+    )
+
+    def __init__(
+        self,
+        languages: list[Language],
+        communities: list[Community],
+        support_types: list[SupportType],
+        attributes: list[Attribute],
+        modes: list[DeliveryMode],
+    ):
+        self.languages = languages
+        self.communities = communities
+        self.support_types = support_types
+        self.attributes = attributes
+        self.modes = modes
+
+    @classmethod
+    def load(cls) -> Vocabulary:
+        return cls(
+            list(Language.objects.all()),
+            list(Community.objects.all()),
+            list(SupportType.objects.all()),
+            list(Attribute.objects.all()),
+            list(DeliveryMode.objects.all()),
+        )
+
+    @cached_property
+    def _options(self) -> dict[str, list[Option]]:
+        def terms(items) -> list[Option]:
+            return [Option(t.slug, t.name, t) for t in items]
+
+        def choices(text_choices) -> list[Option]:
+            return [Option(value, str(label)) for value, label in text_choices.choices]
+
+        return {
+            "support": terms(self.support_types),
+            "language": [Option(lang.code, lang.name, lang) for lang in self.languages],
+            "community": terms(self.communities),
+            "referral": choices(ReferralKind),
+            "mode": terms(self.modes),
+            "attribute": terms(self.attributes),
+            "cost": choices(Cost),
+            "gender": choices(Gender),
+        }
+
+    def options(self, facet: str) -> list[Option]:
+        return self._options[facet]
+
+    def option(self, facet: str, value: str) -> Option | None:
+        return next((o for o in self._options[facet] if o.value == value), None)
+
+    def ids(self, facet: str, values: Iterable[str]) -> list[int]:
+        wanted = set(values)
+        return [o.term.pk for o in self._options[facet] if o.value in wanted and o.term is not None]
+
+    @cached_property
+    def community_all_id(self) -> int | None:
+        return next((c.pk for c in self.communities if c.slug == Community.ALL), None)
+
+    @cached_property
+    def _name_index(self) -> dict[str, dict[str, set[int]]]:
+        """Words of language names and autonyms, and of community names -> ids."""
+        index: dict[str, dict[str, set[int]]] = {"language": defaultdict(set), "community": defaultdict(set)}
+        for language in self.languages:
+            for text in (language.name, language.autonym):
+                for word in words_of(text):
+                    if len(word) > 1 and word not in self.GENERIC_WORDS:
+                        index["language"][_singular(word)].add(language.pk)
+                if text and " " in text.strip():
+                    index["language"][text.strip().casefold()].add(language.pk)
+        for community in self.communities:
+            for word in words_of(community.name):
+                if len(word) > 2 and word not in self.GENERIC_WORDS and word not in STOP_WORDS:
+                    index["community"][_singular(word)].add(community.pk)
+        return index
+
+    def named(self, kind: str, word: str) -> frozenset[int]:
+        """Ids of the languages or communities a query word names, forgiving small typos."""
+        index = self._name_index[kind]
+        word = _singular(word)
+        if word in index:
+            return frozenset(index[word])
+        if len(word) >= TYPO_MIN_LENGTH:
+            close = difflib.get_close_matches(word, list(index), n=2, cutoff=0.84)
+            return frozenset(pk for match in close for pk in index[match])
+        return frozenset()
+
+
+# --- Keywords ---------------------------------------------------------------------
+
+# Words that carry no meaning in a search for support (English function words and
+# the things everyone searching here wants anyway).
+_STOP_WORDS_TEXT = """
+    a about above after again against am an and any are as at be because been before being below between both
+    but by can could did do does doing down during each few for from further had has have having he her here hers
+    herself him himself his how i if in into is it its itself just me more most my myself no nor not now of off on
+    once only or other our ours ourselves out over own same she should so some such than that the their theirs them
+    themselves then there these they this those through to too under until up very was we were what when where which
+    while who whom why will with would you your yours yourself yourselves
+    help helps need needs want wants looking look find finding get getting someone somebody something anyone please
+    near nearby around local area service services support supporting mental health speak speaks speaking spoken
+    language languages"""
+STOP_WORDS = frozenset(_STOP_WORDS_TEXT.split())
+
+# What residents type -> what listings say. Each key also matches itself; US spellings
+# are included. Multi-word keys are matched as phrases before single words.
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    # Talking therapies
+    "therapy": ("counselling", "therapist", "psychotherapy"),
+    "therapist": ("counselling", "therapy"),
+    "therapies": ("counselling", "therapy"),
+    "psychotherapy": ("counselling", "therapy"),
+    "talk": ("talking", "counselling", "listening"),
+    "talking": ("talk", "counselling", "listening"),
+    "talking therapy": ("counselling", "therapy"),
+    "talking therapies": ("counselling", "therapy"),
+    "counseling": ("counselling",),
+    "counselor": ("counsellor", "counselling"),
+    "counsellor": ("counselling",),
+    "counsellors": ("counselling",),
+    "listen": ("listening", "counselling"),
+    "cbt": ("counselling", "therapy"),
+    # Feelings
+    "stress": ("stressed", "anxiety", "worry"),
+    "stressed": ("stress", "anxiety", "worry"),
+    "anxious": ("anxiety", "worry", "stress"),
+    "anxiety": ("anxious", "worry"),
+    "worry": ("worried", "anxiety", "stress"),
+    "worried": ("worry", "anxiety", "stress"),
+    "worries": ("worry", "anxiety"),
+    "panic": ("anxiety",),
+    "nervous": ("anxiety", "worry"),
+    "overwhelmed": ("stress", "anxiety"),
+    "depression": ("depressed", "low mood"),
+    "depressed": ("depression", "low mood", "sadness"),
+    "low mood": ("depression", "depressed", "sadness"),
+    "low": ("low mood", "depression"),
+    "sad": ("sadness", "low mood", "depression"),
+    "sadness": ("low mood", "depression"),
+    "unhappy": ("low mood", "depression", "sadness"),
+    "hopeless": ("depression", "low mood"),
+    "lonely": ("loneliness", "isolation", "isolated", "befriending"),
+    "loneliness": ("lonely", "isolation", "befriending"),
+    "alone": ("lonely", "loneliness", "isolation", "befriending"),
+    "isolated": ("isolation", "lonely", "befriending"),
+    "isolation": ("isolated", "lonely", "befriending"),
+    "friend": ("befriending", "friendship"),
+    "friends": ("befriending", "friendship"),
+    "grief": ("bereavement", "grieving", "loss"),
+    "grieving": ("grief", "bereavement", "loss"),
+    "bereaved": ("bereavement", "grief"),
+    "loss": ("bereavement", "grief"),
+    "died": ("bereavement", "death"),
+    "death": ("bereavement", "grief"),
+    "trauma": ("traumatic", "ptsd"),
+    "ptsd": ("trauma",),
+    "anger": ("angry", "temper"),
+    "angry": ("anger",),
+    "sleep": ("sleeping", "insomnia"),
+    # Risk and crisis
+    "suicide": ("suicidal", "crisis"),
+    "suicidal": ("suicide", "crisis"),
+    "self harm": ("crisis", "harm"),
+    "emergency": ("crisis", "urgent"),
+    "urgent": ("crisis",),
+    # Alcohol, drugs and gambling
+    "drink": ("drinking", "alcohol"),
+    "drinking": ("drink", "alcohol"),
+    "alcohol": ("drink", "drinking"),
+    "drugs": ("drug", "substance"),
+    "drug": ("drugs", "substance"),
+    "addiction": ("addicted", "alcohol", "drugs", "gambling", "substance"),
+    "addicted": ("addiction", "alcohol", "drugs", "gambling"),
+    "gambling": ("gamble", "addiction"),
+    # Abuse
+    "abuse": ("abusive", "violence"),
+    "violence": ("abuse", "violent"),
+    "domestic violence": ("domestic abuse", "abuse"),
+    "controlling": ("abuse", "coercive"),
+    # Faith
+    "faith": ("religious", "religion", "spiritual", "pastoral"),
+    "religious": ("faith", "religion"),
+    "religion": ("faith", "religious"),
+    "spiritual": ("faith", "pastoral"),
+    "mosque": ("faith", "muslim", "islamic"),
+    "church": ("faith", "christian"),
+    "temple": ("faith", "mandir"),
+    "gurdwara": ("faith", "sikh"),
+    "imam": ("faith", "mosque", "pastoral"),
+    "muslim": ("islamic", "mosque", "faith"),
+    "islamic": ("muslim", "faith"),
+    # People
+    "women": ("woman", "ladies", "female"),
+    "woman": ("women", "ladies", "female"),
+    "ladies": ("women", "woman"),
+    "female": ("women", "woman"),
+    "mothers": ("mums", "mother", "women"),
+    "mums": ("mothers", "mother", "women"),
+    "mum": ("mother", "mothers", "women"),
+    "mom": ("mum", "mother", "mothers"),
+    "men": ("man", "male"),
+    "man": ("men", "male"),
+    "male": ("men", "man"),
+    "young": ("youth", "young people", "teenagers"),
+    "youth": ("young", "teenagers"),
+    "teenager": ("young", "youth", "teenagers"),
+    "teenagers": ("young", "youth"),
+    "children": ("child", "family", "young"),
+    "kids": ("children", "family", "young"),
+    "older": ("elderly", "elders"),
+    "elderly": ("older", "elders"),
+    "carer": ("carers", "caring", "family"),
+    "carers": ("carer", "caring", "family"),
+    "parents": ("parent", "parenting", "family"),
+    "parenting": ("parents", "family"),
+    "refugee": ("refugees", "asylum"),
+    "asylum": ("refugees", "refugee", "asylum seekers"),
+    "migrant": ("migrants", "refugees", "asylum"),
+    "migrants": ("migrant", "refugees", "asylum"),
+    # Practical help
+    "money": ("debt", "benefits", "practical"),
+    "debt": ("money", "benefits"),
+    "benefits": ("money", "debt"),
+    "housing": ("homeless", "accommodation"),
+    "homeless": ("housing", "homelessness"),
+    "immigration": ("asylum", "visa"),
+    # Activities and ways of getting support
+    "exercise": ("walking", "activities", "sport"),
+    "walking": ("walk", "exercise"),
+    "art": ("arts", "creative", "crafts"),
+    "crafts": ("craft", "creative"),
+    "phone": ("telephone", "helpline", "call"),
+    "helpline": ("phone", "telephone"),
+    "online": ("video", "internet"),
+    "whatsapp": ("text", "chat"),
+    "interpreter": ("interpreters", "interpreting"),
+    "translator": ("interpreter", "interpreters"),
+    # US spellings
+    "behavior": ("behaviour",),
+    "center": ("centre",),
+    "program": ("programme",),
+    "neighbor": ("neighbour",),
+    "neighborhood": ("neighbourhood",),
+    "organization": ("organisation",),
+    "color": ("colour",),
+}
+PHRASES = sorted((key for key in SYNONYMS if " " in key), key=lambda key: -len(key.split()))
+
+
+@dataclass(frozen=True)
+class Term:
+    """One meaningful word (or phrase) of a keyword search and everything it may match."""
+
+    word: str
+    expansions: tuple[str, ...]
+    language_ids: frozenset[int] = frozenset()
+    community_ids: frozenset[int] = frozenset()
+
+
+@dataclass(frozen=True)
+class Keywords:
+    text: str
+    terms: tuple[Term, ...]
+
+    def __bool__(self) -> bool:
+        return bool(self.terms)
+
+
+def words_of(text: str) -> list[str]:
+    """Lower-case runs of letters, marks and digits, in any script ("Women's" -> women, s)."""
+    words, current = [], []
+    for char in unicodedata.normalize("NFKC", text or "").casefold():
+        if unicodedata.category(char)[0] in "LMN":
+            current.append(char)
+        elif current:
+            words.append("".join(current))
+            current = []
+    if current:
+        words.append("".join(current))
+    return words
+
+
+def _singular(word: str) -> str:
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 4 and word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
+
+
+def parse_keywords(text: str, vocabulary: Vocabulary) -> Keywords:
+    """Split a keyword search into terms, expanded with synonyms, languages and communities."""
+    words = [w for w in words_of(text) if len(w) > 1 or not w.isascii()]
+    terms: list[Term] = []
+    seen: set[str] = set()
+    i = 0
+    while i < len(words) and len(terms) < MAX_TERMS:
+        phrase = next((p for p in PHRASES if words[i : i + len(p.split())] == p.split()), None)
+        if phrase:
+            word = phrase
+            i += len(phrase.split())
+        else:
+            word = words[i]
+            i += 1
+            if word in STOP_WORDS and word not in SYNONYMS:
+                continue
+        if word in seen:
+            continue
+        seen.add(word)
+        expansions = (word, *SYNONYMS.get(word, SYNONYMS.get(_singular(word), ())))
+        terms.append(
+            Term(
+                word=word,
+                expansions=tuple(dict.fromkeys(expansions)),
+                language_ids=vocabulary.named("language", word),
+                community_ids=vocabulary.named("community", word),
+            )
+        )
+    return Keywords(text=text, terms=tuple(terms))
+
+
+class DatabaseColumn(Expression):
+    """A column the database maintains with no model field behind it (the generated
+    search vectors of migration 0004), on the query's own table, whatever its alias."""
+
+    def __init__(self, column: str, output_field):
+        super().__init__(output_field=output_field)
+        self.column = column
+        self.alias = None
+
+    def resolve_expression(self, query=None, allow_joins=True, reuse=None, summarize=False, for_save=False):
+        clone = self.copy()
+        clone.alias = query.resolve_ref("pk").alias
+        return clone
+
+    def relabeled_clone(self, change_map):
+        clone = self.copy()
+        clone.alias = change_map.get(self.alias, self.alias)
+        return clone
+
+    def get_group_by_cols(self):
+        return [self]
+
+    def as_sql(self, compiler, connection):
+        return f"{compiler.quote_name_unless_alias(self.alias)}.{connection.ops.quote_name(self.column)}", []
+
+
+def _matches(vector: Expression, query: Expression) -> Func:
+    """tsvector @@ tsquery, as a boolean expression usable in filter()."""
+    return Func(vector, query, arg_joiner=" @@ ", template="(%(expressions)s)", output_field=BooleanField())
+
+
+def _vector(column: str = "search_vector") -> DatabaseColumn:
+    return DatabaseColumn(column, SearchVectorField())
+
+
+class PostgresKeywords:
+    """Full-text search with weights, stemming, synonyms and pg_trgm typo tolerance."""
+
+    def __init__(self, keywords: Keywords):
+        self.keywords = keywords
+        self.known = self._known_terms()
+
+    @staticmethod
+    def tsquery(term: Term) -> SearchQuery:
+        query = None
+        for expansion in term.expansions:
+            if " " in expansion:
+                part = SearchQuery(expansion, config="english", search_type="phrase")
+            else:
+                # Expansions are letters, marks and digits only (words_of), so safe as raw
+                # tsquery text; ':*' also finds longer words ("bereave" -> bereavement).
+                part = SearchQuery(
+                    f"{expansion}:*" if len(expansion) >= 4 else expansion, config="english", search_type="raw"
+                )
+            query = part if query is None else query | part
+        return query
+
+    def _support_ids(self, term: Term, typo: bool) -> QuerySet:
+        condition = Q(_matches(SearchVector("name", "description", config="english"), self.tsquery(term)))
+        if typo:
+            condition |= Q(similarity__gte=TYPO_SIMILARITY)
+        types = SupportType.objects.annotate(similarity=TrigramWordSimilarity(Value(term.word), "name"))
+        return ServiceSupport.objects.filter(supporttype_id__in=types.filter(condition).values("pk")).values(
+            "service_id"
+        )
+
+    def _organisation_ids(self, term: Term, typo: bool) -> QuerySet:
+        condition = Q(_matches(_vector(), self.tsquery(term)))
+        if typo:
+            condition |= Q(name__trigram_word_similar=term.word, similarity__gte=TYPO_SIMILARITY)
+        return (
+            Organisation.objects.annotate(similarity=TrigramWordSimilarity(Value(term.word), "name"))
+            .filter(condition)
+            .values("pk")
+        )
+
+    def _typo_ids(self, term: Term) -> Q:
+        def similar(column: str) -> QuerySet:
+            return (
+                Service.objects.filter(**{f"{column}__trigram_word_similar": term.word})
+                .annotate(similarity=TrigramWordSimilarity(Value(term.word), column))
+                .filter(similarity__gte=TYPO_SIMILARITY)
+                .values("pk")
+            )
+
+        return Q(pk__in=similar("name")) | Q(pk__in=similar("description"))
+
+    def _text_ids(self, term: Term) -> QuerySet:
+        return Service.objects.filter(_matches(_vector(), self.tsquery(term))).values("pk")
+
+    def _known_terms(self) -> list[bool]:
+        """Which terms the listings contain, in one query: only unknown words (most likely
+        misspelt) are looked up by trigram similarity, which is slower and fuzzier."""
+        checks, params, known = [], [], []
+        for term in self.keywords.terms:
+            if term.language_ids or term.community_ids:
+                known.append(True)
+                continue
+            known.append(None)
+            for queryset in (
+                self._text_ids(term),
+                Organisation.objects.filter(_matches(_vector(), self.tsquery(term))).values("pk"),
+                SupportType.objects.filter(
+                    _matches(SearchVector("name", "description", config="english"), self.tsquery(term))
+                ).values("pk"),
+            ):
+                sql, query_params = queryset[:1].query.sql_with_params()
+                checks.append(f"EXISTS({sql})")
+                params.extend(query_params)
+        if checks:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT " + ", ".join(checks), params)
+                found = iter(cursor.fetchone())
+            for i, value in enumerate(known):
+                if value is None:
+                    known[i] = any(next(found) for _ in range(3))
+        return known
+
+    def condition(self, term: Term, index: int) -> Q:
+        typo = not self.known[index] and len(term.word) >= TYPO_MIN_LENGTH and " " not in term.word
+        q = Q(pk__in=self._text_ids(term))
+        q |= Q(pk__in=self._support_ids(term, typo))
+        q |= Q(organisation_id__in=self._organisation_ids(term, typo))
+        if typo:
+            q |= self._typo_ids(term)
+        return q | _named_q(term)
+
+    def rank(self) -> Expression:
+        query = None
+        for term in self.keywords.terms:
+            query = self.tsquery(term) if query is None else query | self.tsquery(term)
+        # ts_rank's default weights: A 1.0 (name), C 0.2 (description). Support types sit
+        # between (B 0.4), the organisation's name below (D 0.1).
+        score = Func(_vector(), query, function="ts_rank", output_field=FloatField())
+        for index, term in enumerate(self.keywords.terms):
+            typo = not self.known[index] and len(term.word) >= TYPO_MIN_LENGTH and " " not in term.word
+            score = score + _bonus(Q(pk__in=self._support_ids(term, typo)), 0.4)
+            score = score + _bonus(Q(organisation_id__in=self._organisation_ids(term, typo)), 0.1)
+            if term.language_ids or term.community_ids:
+                score = score + _bonus(_named_q(term), 0.3)
+            if typo:
+                score = score + _bonus(self._typo_ids(term), 0.2)
+        return score
+
+
+class BasicKeywords:
+    """The portable fallback: substrings, case-insensitive, with the same synonyms."""
+
+    def __init__(self, keywords: Keywords):
+        self.keywords = keywords
+
+    @staticmethod
+    def _needles(term: Term) -> list[str]:
+        needles = []
+        for expansion in term.expansions:
+            needles.append(expansion)
+            stem = _crude_stem(expansion)
+            if stem != expansion:
+                needles.append(stem)
+        return list(dict.fromkeys(needles))
+
+    def _field_q(self, term: Term, field_name: str) -> Q:
+        q = Q()
+        for needle in self._needles(term):
+            q |= Q(**{f"{field_name}__icontains": needle})
+        return q
+
+    def _support_q(self, term: Term) -> Q:
+        types = SupportType.objects.filter(self._field_q(term, "name") | self._field_q(term, "description"))
+        return Q(pk__in=ServiceSupport.objects.filter(supporttype_id__in=types.values("pk")).values("service_id"))
+
+    def condition(self, term: Term, index: int) -> Q:
+        return (
+            self._field_q(term, "name")
+            | self._field_q(term, "description")
+            | self._field_q(term, "organisation__name")
+            | self._support_q(term)
+            | _named_q(term)
+        )
+
+    def rank(self) -> Expression:
+        score = Value(0.0)
+        for term in self.keywords.terms:
+            score = score + _bonus(self._field_q(term, "name"), 1.0)
+            score = score + _bonus(self._support_q(term), 0.4)
+            score = score + _bonus(self._field_q(term, "description"), 0.2)
+            score = score + _bonus(self._field_q(term, "organisation__name"), 0.1)
+            if term.language_ids or term.community_ids:
+                score = score + _bonus(_named_q(term), 0.3)
+        return score
+
+
+def _crude_stem(word: str) -> str:
+    if " " in word:
+        return word
+    for suffix in ("ing", "ness", "ies", "ed", "es", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            return word[: -len(suffix)]
+    return word
+
+
+def _bonus(condition: Q, weight: float) -> Expression:
+    return Case(When(condition, then=Value(weight)), default=Value(0.0), output_field=FloatField())
+
+
+def _named_q(term: Term) -> Q:
+    q = Q(pk__in=[])
+    if term.language_ids:
+        q |= Q(pk__in=ServiceLanguage.objects.filter(language_id__in=term.language_ids).values("service_id"))
+    if term.community_ids:
+        q |= Q(pk__in=ServiceCommunity.objects.filter(community_id__in=term.community_ids).values("service_id"))
+    return q
+
+
+def keyword_backend(keywords: Keywords, backend: str | None = None):
+    """PostgreSQL full-text search where we have it, the portable fallback elsewhere."""
+    backend = backend or ("postgres" if connection.vendor == "postgresql" else "basic")
+    return PostgresKeywords(keywords) if backend == "postgres" else BasicKeywords(keywords)
+
+
+# --- Place ------------------------------------------------------------------------
+
+
+def haversine_miles(latitude: float, longitude: float, lat_field: str, lon_field: str) -> Expression:
+    """Great-circle distance in miles from a point to the point in two fields, in SQL."""
+    lat1 = math.radians(latitude)
+    half_dlat = (Radians(F(lat_field)) - Value(lat1)) / Value(2.0)
+    half_dlon = (Radians(F(lon_field)) - Value(math.radians(longitude))) / Value(2.0)
+    a = Power(Sin(half_dlat), 2) + Value(math.cos(lat1)) * Cos(Radians(F(lat_field))) * Power(Sin(half_dlon), 2)
+    # Least(): rounding must never push asin() out of its domain.
+    return Value(2 * EARTH_RADIUS_MILES) * ASin(Sqrt(Least(a, Value(1.0))))
+
+
+def distance_box(latitude: float, longitude: float, radius: float) -> tuple[float, float, float, float]:
+    """A latitude/longitude box (west, south, east, north) holding every point within radius:
+    an index-friendly prefilter before the exact distance."""
+    dlat = radius / 68.0
+    dlon = radius / (69.2 * max(math.cos(math.radians(latitude)), 0.01))
+    return longitude - dlon, latitude - dlat, longitude + dlon, latitude + dlat
+
+
+LOCATION_FIELDS = ("location__latitude", "location__longitude")
+
+
+def in_box(box: tuple[float, float, float, float], prefix: str = "location__") -> Q:
+    west, south, east, north = box
+    return Q(**{f"{prefix}latitude__range": (south, north), f"{prefix}longitude__range": (west, east)})
+
+
+def near_locations(place: Place, radius: float) -> QuerySet:
+    """Service-location links within radius miles of a place, annotated with `distance`."""
+    box = distance_box(place.latitude, place.longitude, radius)
+    return (
+        ServiceLocation.objects.filter(in_box(box))
+        .annotate(
+            distance=haversine_miles(place.latitude, place.longitude, "location__latitude", "location__longitude")
+        )
+        .filter(distance__lte=radius)
+    )
+
+
+def remote_q() -> Q:
+    """Services with no location at all: delivered only by phone, video or text."""
+    return ~Q(pk__in=ServiceLocation.objects.values("service_id"))
+
+
+# --- Filters ----------------------------------------------------------------------
+
+
+def public_services() -> QuerySet[Service]:
+    """Published services of published organisations: the only ones the public ever sees."""
+    return Service.objects.published().filter(organisation__status=Status.PUBLISHED)
+
+
+def with_listing_details(queryset: QuerySet[Service]) -> QuerySet[Service]:
+    """Everything a result row or a service page shows, in a fixed number of queries."""
+    return queryset.select_related("organisation").prefetch_related(
+        "support_types",
+        "communities",
+        "attributes",
+        "modes",
+        "locations",
+        "referral_routes",
+        Prefetch("service_languages", queryset=ServiceLanguage.objects.select_related("language")),
+    )
+
+
+def facet_q(facet: str, values: Iterable[str], vocabulary: Vocabulary) -> Q:
+    """One filter: any of its values (OR), with the eligibility meanings of PRODUCT.md."""
+    values = list(values)
+    if not values:
+        return Q()
+    if facet == "cost":
+        return Q(cost__in=values)
+    if facet == "gender":
+        # Open to women means services for women and services for anyone; likewise men.
+        return Q(gender__in={*values, Gender.ANY} if set(values) - {Gender.ANY} else values)
+    if facet == "referral":
+        return Q(pk__in=ReferralRoute.objects.filter(kind__in=values).values("service_id"))
+    ids = vocabulary.ids(facet, values)
+    if facet == "community" and vocabulary.community_all_id:
+        # A service for all racialised communities serves every community.
+        ids.append(vocabulary.community_all_id)
+    through, column = {
+        "language": (ServiceLanguage, "language_id"),
+        "community": (ServiceCommunity, "community_id"),
+        "support": (ServiceSupport, "supporttype_id"),
+        "mode": (ServiceMode, "deliverymode_id"),
+        "attribute": (ServiceAttribute, "attribute_id"),
+    }[facet]
+    return Q(pk__in=through.objects.filter(**{f"{column}__in": ids}).values("service_id"))
+
+
+def age_q(age: int) -> Q:
+    """Services whose age range includes age; a blank bound is no limit."""
+    return (Q(min_age__isnull=True) | Q(min_age__lte=age)) & (Q(max_age__isnull=True) | Q(max_age__gte=age))
+
+
+# --- The search -------------------------------------------------------------------
+
+
+class Search:
+    """One search: the matching services, their order, option counts and map points."""
+
+    def __init__(self, params: SearchParams, vocabulary: Vocabulary, backend: str | None = None):
+        self.params = params
+        self.vocabulary = vocabulary
+        self.keywords = parse_keywords(params.q, vocabulary)
+        self.engine = keyword_backend(self.keywords, backend) if self.keywords else None
+        # When no service has every word, we show those with any and say so.
+        self.relaxed = False
+
+    def matching(self, except_facet: str | None = None) -> QuerySet[Service]:
+        params = self.params
+        queryset = public_services()
+        for facet in FACETS:
+            if facet != except_facet and params.values(facet):
+                queryset = queryset.filter(facet_q(facet, params.values(facet), self.vocabulary))
+        if params.age is not None:
+            queryset = queryset.filter(age_q(params.age))
+        if params.place:
+            near = near_locations(params.place, params.radius).values("service_id")
+            queryset = queryset.filter(Q(pk__in=near) | remote_q())
+        if params.bbox:
+            queryset = queryset.filter(pk__in=ServiceLocation.objects.filter(in_box(params.bbox)).values("service_id"))
+        if self.engine:
+            conditions = [self.engine.condition(term, i) for i, term in enumerate(self.keywords.terms)]
+            combined = conditions[0]
+            for condition in conditions[1:]:
+                combined = (combined | condition) if self.relaxed else (combined & condition)
+            queryset = queryset.filter(combined)
+        return queryset
+
+    def ordered(self) -> QuerySet[Service]:
+        """The matching services in the chosen order, with `distance` (miles) and `rank`."""
+        params = self.params
+        queryset = self.matching()
+        if params.place:
+            nearest = (
+                near_locations(params.place, params.radius)
+                .filter(service_id=OuterRef("pk"))
+                .order_by("distance")
+                .values("distance")[:1]
+            )
+            queryset = queryset.annotate(distance=Subquery(nearest, output_field=FloatField()))
+        sort = params.effective_sort
+        if sort == RELEVANCE:
+            queryset = queryset.annotate(rank=self.engine.rank() if self.engine else Value(0.0))
+            return queryset.order_by("-rank", "name", "pk")
+        if sort == DISTANCE:
+            return queryset.order_by(F("distance").asc(nulls_last=True), "name", "pk")
+        return queryset.order_by("name", "pk")
+
+    def results(self) -> SearchResults:
+        queryset = self.ordered()
+        count = queryset.count()
+        if count == 0 and len(self.keywords.terms) > 1:
+            self.relaxed = True
+            queryset = self.ordered()
+            count = queryset.count()
+            if count == 0:
+                self.relaxed = False
+        return SearchResults(self, queryset, count)
+
+    def facet_counts(self) -> dict[str, dict[str, int]]:
+        """For each filter option, how many services there would be with it chosen
+        (the other filters kept, this filter's other choices set aside): one query each."""
+        return {facet: self.option_counts(facet) for facet in FACETS}
+
+    def option_counts(self, facet: str) -> dict[str, int]:
+        """How many services each option of one filter would give, the others kept."""
+        return self._option_counts(facet, self.matching(except_facet=facet).order_by().values("pk"))
+
+    def _option_counts(self, facet: str, base: QuerySet) -> dict[str, int]:
+        vocabulary = self.vocabulary
+        if facet in ("cost", "gender"):
+            rows = public_services().filter(pk__in=base).order_by().values_list(facet).annotate(n=Count("pk"))
+            found = dict(rows)
+            if facet == "cost":
+                return found
+            anyone = found.get(Gender.ANY, 0)
+            return {value: found.get(value, 0) + (anyone if value != Gender.ANY else 0) for value in Gender.values}
+        if facet == "referral":
+            rows = ReferralRoute.objects.filter(service_id__in=base).values_list("kind").annotate(n=Count("pk"))
+            return dict(rows.order_by())
+        if facet == "community":
+            all_id = vocabulary.community_all_id
+            for_all = ServiceCommunity.objects.filter(community_id=all_id).values("service_id")
+            rows = (
+                ServiceCommunity.objects.filter(service_id__in=base)
+                .values_list("community_id")
+                .annotate(n=Count("pk"), without_all=Count("pk", filter=~Q(service_id__in=for_all)))
+                .order_by()
+            )
+            found = {pk: (n, without_all) for pk, n, without_all in rows}
+            everyone = found.get(all_id, (0, 0))[0]
+            by_id = {
+                pk: (everyone if pk == all_id else without_all + everyone) for pk, (_n, without_all) in found.items()
+            }
+            return {c.slug: by_id.get(c.pk, everyone) for c in vocabulary.communities}
+        through, column, distinct = {
+            "language": (ServiceLanguage, "language_id", True),
+            "support": (ServiceSupport, "supporttype_id", False),
+            "mode": (ServiceMode, "deliverymode_id", False),
+            "attribute": (ServiceAttribute, "attribute_id", False),
+        }[facet]
+        rows = (
+            through.objects.filter(service_id__in=base)
+            .values_list(column)
+            .annotate(n=Count("service_id", distinct=distinct))
+            .order_by()
+        )
+        by_id = dict(rows)
+        return {option.value: by_id.get(option.term.pk, 0) for option in vocabulary.options(facet)}
+
+    # --- Map ------------------------------------------------------------------------
+
+    def map_points(self) -> QuerySet:
+        """One row per location of each matching service (within the radius and the box)."""
+        params = self.params
+        services = self.matching().order_by().values("pk")
+        if params.place:
+            points = near_locations(params.place, params.radius).filter(service_id__in=services)
+        else:
+            points = ServiceLocation.objects.filter(
+                service_id__in=services, location__latitude__isnull=False, location__longitude__isnull=False
+            )
+        if params.bbox:
+            points = points.filter(in_box(params.bbox))
+        return points
+
+    def geojson(self, url_for_slug) -> dict:
+        """A GeoJSON FeatureCollection for the map; grid clusters past MAP_MAX_POINTS."""
+        if self.keywords.terms and len(self.keywords.terms) > 1 and not self.matching().exists():
+            self.relaxed = True
+        points = self.map_points()
+        stats = points.aggregate(
+            count=Count("pk"),
+            south=Min("location__latitude"),
+            north=Max("location__latitude"),
+            west=Min("location__longitude"),
+            east=Max("location__longitude"),
+        )
+        if stats["count"] <= MAP_MAX_POINTS:
+            features = self._point_features(points, url_for_slug)
+        else:
+            features = self._cluster_features(points, stats, url_for_slug)
+        return {
+            "type": "FeatureCollection",
+            "features": features,
+            "properties": {"count": stats["count"], "clustered": stats["count"] > MAP_MAX_POINTS},
+        }
+
+    def _point_features(self, points: QuerySet, url_for_slug) -> list[dict]:
+        fields = [
+            "service__name",
+            "service__slug",
+            "service__organisation__name",
+            "summary",
+            "location__latitude",
+            "location__longitude",
+            "location__address",
+            "location__town",
+            "location__postcode",
+        ]
+        if self.params.place:
+            fields.append("distance")
+        rows = (
+            points.annotate(summary=Substr("service__description", 1, 400))
+            .order_by("service__name", "service_id", "location_id")
+            .values_list(*fields)
+        )
+        features = []
+        for row in rows:
+            name, slug, organisation, description, lat, lon, address, town, postcode = row[:9]
+            properties = {
+                "name": name,
+                "slug": slug,
+                "url": url_for_slug(slug),
+                "organisation": organisation,
+                "summary": summary_of(description),
+                "address": ", ".join(part for part in (address, town, postcode) if part),
+            }
+            if self.params.place:
+                properties["distance"] = round(row[9], 2)
+            features.append(_point(lat, lon, properties))
+        return features
+
+    def _cluster_features(self, points: QuerySet, stats: dict, url_for_slug) -> list[dict]:
+        if self.params.bbox:
+            west, south, east, north = self.params.bbox
+        else:
+            west, south, east, north = stats["west"], stats["south"], stats["east"], stats["north"]
+        lat_step = max((north - south) / MAP_CLUSTER_GRID, 1e-6)
+        lon_step = max((east - west) / MAP_CLUSTER_GRID, 1e-6)
+        cells = (
+            points.annotate(
+                cell_y=Floor((F("location__latitude") - Value(south)) / Value(lat_step)),
+                cell_x=Floor((F("location__longitude") - Value(west)) / Value(lon_step)),
+            )
+            .values("cell_y", "cell_x")
+            .annotate(
+                count=Count("pk"),
+                latitude=Avg("location__latitude"),
+                longitude=Avg("location__longitude"),
+                south=Min("location__latitude"),
+                north=Max("location__latitude"),
+                west=Min("location__longitude"),
+                east=Max("location__longitude"),
+                name=Min("service__name"),
+                slug=Min("service__slug"),
+                organisation=Min("service__organisation__name"),
+                summary=Min(Substr("service__description", 1, 400)),
+            )
+            .order_by("cell_y", "cell_x")
+        )
+        features = []
+        for cell in cells:
+            if cell["count"] == 1:
+                properties = {
+                    "name": cell["name"],
+                    "slug": cell["slug"],
+                    "url": url_for_slug(cell["slug"]),
+                    "organisation": cell["organisation"],
+                    "summary": summary_of(cell["summary"]),
+                    "address": "",
+                }
+                features.append(_point(cell["latitude"], cell["longitude"], properties))
+            else:
+                properties = {
+                    "cluster": True,
+                    "count": cell["count"],
+                    "bounds": [cell["west"], cell["south"], cell["east"], cell["north"]],
+                }
+                features.append(_point(cell["latitude"], cell["longitude"], properties))
+        return features
+
+
+@dataclass
+class SearchResults:
+    search: Search
+    queryset: QuerySet[Service]
+    count: int
+    _page: Page | None = field(default=None, repr=False)
+
+    @property
+    def relaxed(self) -> bool:
+        return self.search.relaxed
+
+    @property
+    def sort(self) -> str:
+        return self.search.params.effective_sort
+
+    def page(self, number: str | int | None) -> Page:
+        """One page of results with their details; InvalidPage past the end or for junk."""
+        paginator = Paginator(with_listing_details(self.queryset), PAGE_SIZE)
+        paginator.count = self.count  # counted already (cached_property)
+        return paginator.page(number or 1)
+
+
+def _point(latitude: float, longitude: float, properties: dict) -> dict:
+    return {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [round(longitude, 6), round(latitude, 6)]},
+        "properties": properties,
+    }
+
+
+def summary_of(description: str, limit: int = 200) -> str:
+    """The first sentence, as Service.summary, cut at a word if it is very long."""
+    text = " ".join((description or "").split())
+    end = text.find(". ")
+    text = text if end == -1 else text[: end + 1]
+    if len(text) > limit:
+        text = text[:limit].rsplit(" ", 1)[0] + "…"
+    return text
+
+
+def search(params: SearchParams, vocabulary: Vocabulary, backend: str | None = None) -> SearchResults:
+    """The services matching a search, ordered, counted, ready to paginate."""
+    return Search(params, vocabulary, backend).results()
