@@ -9,6 +9,7 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Count, Max
 from django.utils import timezone
 
 from accounts.audit import log_action
@@ -50,7 +51,11 @@ def due_date(listing: Organisation | Service) -> date:
 
 
 def due_listings(today: date) -> list[Due]:
-    """Published listings whose check is due, with which round of reminder today is."""
+    """Published listings whose check is due and whose next reminder is due today.
+
+    The first reminder goes on the due date (or the first run after it); each later one
+    REMINDER_INTERVAL_DAYS after the previous one, until someone confirms the listing,
+    which moves the due date on."""
     organisations = Organisation.objects.published().stale(today)
     services = (
         Service.objects.published()
@@ -58,16 +63,28 @@ def due_listings(today: date) -> list[Due]:
         .stale(today)
         .select_related("organisation")
     )
+    sent = {
+        (row["organisation_id"], row["service_id"], row["due_date"]): row
+        for row in Reminder.objects.values("organisation_id", "service_id", "due_date").annotate(
+            count=Count("pk"), last=Max("run_date")
+        )
+    }
+    interval = timedelta(days=settings.REMINDER_INTERVAL_DAYS)
     due = []
     for listing in [*organisations, *services]:
         when = due_date(listing)
         if when > today:
             continue
-        sequence = (today - when).days // settings.REMINDER_INTERVAL_DAYS
-        if isinstance(listing, Service):
-            due.append(Due(listing.organisation, listing, when, sequence))
+        is_service = isinstance(listing, Service)
+        organisation = listing.organisation if is_service else listing
+        previous = sent.get((organisation.pk, listing.pk if is_service else None, when))
+        if previous is None:
+            sequence = 0
+        elif previous["last"] is not None and today - previous["last"] >= interval:
+            sequence = previous["count"]
         else:
-            due.append(Due(listing, None, when, sequence))
+            continue
+        due.append(Due(organisation, listing if is_service else None, when, sequence))
     return due
 
 
@@ -91,7 +108,7 @@ def send_freshness_reminders(today: date | None = None) -> ReminderReport:
             report.nobody_to_remind.append(organisation)
             continue
         try:
-            new = _remind(organisation, items, recipients)
+            new = _remind(organisation, items, recipients, today)
         except Exception as error:  # one organisation's mail failure must not stop the rest
             report.failed.append((organisation, str(error)))
             continue
@@ -101,7 +118,7 @@ def send_freshness_reminders(today: date | None = None) -> ReminderReport:
     return report
 
 
-def _remind(organisation: Organisation, items: list[Due], recipients: list[str]) -> list[Due]:
+def _remind(organisation: Organisation, items: list[Due], recipients: list[str], today: date) -> list[Due]:
     with transaction.atomic():
         new = []
         for item in items:
@@ -112,6 +129,7 @@ def _remind(organisation: Organisation, items: list[Due], recipients: list[str])
                         service=item.service,
                         due_date=item.due_date,
                         sequence=item.sequence,
+                        run_date=today,
                         recipients=recipients,
                     )
             except IntegrityError:

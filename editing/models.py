@@ -138,6 +138,8 @@ class Reminder(models.Model):
     due_date = models.DateField(_("check was due"))
     sequence = models.PositiveSmallIntegerField(_("reminder number"), help_text=_("0 for the first reminder."))
     sent = models.DateTimeField(_("sent"), auto_now_add=True)
+    # The day the daily run counted as today: the interval to the next reminder counts from it.
+    run_date = models.DateField(_("run date"), null=True)
     recipients = models.JSONField(_("sent to"), default=list)
 
     class Meta:

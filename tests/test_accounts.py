@@ -239,7 +239,8 @@ def test_invite_command_rejects_a_bad_email(organisation):
 def test_owner_invites_a_colleague_from_the_team_page(client, organisation):
     owner = make_member(organisation).user
     client.force_login(owner)
-    response = client.post("/manage/organisations/sunrise/team/", {"email": "colleague@sunrise.example", "role": "editor"})
+    invite = {"email": "colleague@sunrise.example", "role": "editor"}
+    response = client.post("/manage/organisations/sunrise/team/", invite)
     assert response.status_code == 302
     invitation = Invitation.objects.get()
     assert (invitation.email, invitation.role, invitation.invited_by) == ("colleague@sunrise.example", "editor", owner)
