@@ -14,6 +14,8 @@ from tests.browser.conftest import assert_accessible
 from tests.factories import make_location, make_member, make_moderator, make_organisation, make_postcode, make_service
 
 PASSWORD = "a long and memorable password"
+# Buttons and links name their listing after an en dash, for screen readers ("Edit, dash, name").
+DASH = "\N{EN DASH}"
 
 
 @pytest.fixture
@@ -64,7 +66,7 @@ def test_invited_editor_changes_a_service_and_it_goes_live_after_approval(page, 
     expect(page.get_by_role("heading", level=2, name="Sunrise Wellbeing")).to_be_visible()
     assert_accessible(page)
 
-    page.get_by_role("link", name="Edit – Women's talking circle").click()
+    page.get_by_role("link", name=f"Edit {DASH} Women's talking circle").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Edit a service")
     assert_accessible(page)
 
@@ -154,7 +156,7 @@ def test_places_pages_are_accessible(owner_page):
     owner_page.get_by_role("button", name="Send for approval").click()
     expect(owner_page.get_by_text("waiting for a moderator")).to_be_visible()
     owner_page.goto("/manage/organisations/sunrise/places/")
-    owner_page.get_by_role("link", name="Remove – 41 Lumb Lane").click()
+    owner_page.get_by_role("link", name=f"Remove {DASH} 41 Lumb Lane").click()
     assert_accessible(owner_page)
 
 
@@ -181,7 +183,7 @@ def test_team_page_is_accessible_and_invites(owner_page):
 def test_still_correct_works_without_javascript(no_js_page, listing):
     make_member(listing.organisation, email="owner@sunrise.example")
     log_in(no_js_page, "owner@sunrise.example")
-    no_js_page.get_by_role("button", name="Still correct – Women's talking circle").click()
+    no_js_page.get_by_role("button", name=f"Still correct {DASH} Women's talking circle").click()
     expect(no_js_page.get_by_text("is marked as checked today")).to_be_visible()
 
 
