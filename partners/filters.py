@@ -128,7 +128,11 @@ class ServiceFilter(django_filters.FilterSet):
         max_length=MAX_KEYWORDS_LENGTH,
         error_messages={"max_length": _("Use %(limit_value)d characters or fewer in the search box.")},
     )
-    postcode = django_filters.CharFilter(label=_("Postcode"), max_length=12)
+    postcode = django_filters.CharFilter(
+        label=_("Postcode"),
+        max_length=20,
+        error_messages={"max_length": _("Enter a postcode like BD7 1DP, or the first part of one like BD7.")},
+    )
     radius = FloatFilter(
         label=_("Distance"),
         min_value=RADIUS_MIN,

@@ -851,11 +851,17 @@ class Search:
             )
             queryset = queryset.annotate(distance=Subquery(nearest, output_field=FloatField()))
         sort = params.effective_sort
+        # Listings nobody has confirmed for a long time rank below fresher ones (the
+        # public is told they may be out of date); alphabetical order stays alphabetical.
         if sort == RELEVANCE:
-            queryset = queryset.annotate(rank=self.engine.rank() if self.engine else Value(0.0))
-            return queryset.order_by("-rank", "name", "pk")
+            queryset = queryset.with_freshness().annotate(rank=self.engine.rank() if self.engine else Value(0.0))
+            return queryset.order_by("very_stale", "-rank", "name", "pk")
         if sort == DISTANCE:
-            return queryset.order_by(F("distance").asc(nulls_last=True), "name", "pk")
+            # Services with a place come first, nearest first; then those by phone, video or text.
+            queryset = queryset.with_freshness().annotate(
+                remote=Case(When(distance__isnull=True, then=Value(1)), default=Value(0))
+            )
+            return queryset.order_by("remote", "very_stale", "distance", "name", "pk")
         return queryset.order_by("name", "pk")
 
     def results(self) -> SearchResults:

@@ -1,0 +1,165 @@
+"""/search/geojson/: the map's points for the same search as the list."""
+
+import pytest
+
+from partners import search as search_module
+from partners.models import Location, Service
+from tests.factories import make_location, make_organisation, make_postcode, make_service
+
+pytestmark = pytest.mark.django_db
+
+KEIGHLEY = (53.868739, -1.907502)
+BRADFORD = (53.7935, -1.7499)
+
+
+def geojson(client, **params) -> dict:
+    response = client.get("/search/geojson/", params)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/geo+json"
+    return response.json()
+
+
+def point(latitude, longitude):
+    return make_location(make_organisation(), latitude=latitude, longitude=longitude)
+
+
+@pytest.fixture
+def mapped(db):
+    make_postcode("BD21 3DN", *KEIGHLEY)
+    organisation = make_organisation("Sunrise")
+    return {
+        "two_places": make_service(
+            "Two places",
+            organisation=organisation,
+            slug="two-places",
+            description="We meet twice a week. Bring a friend.",
+            languages=["ur"],
+            locations=[
+                make_location(organisation, latitude=KEIGHLEY[0], longitude=KEIGHLEY[1], address="1 Low St"),
+                make_location(organisation, latitude=BRADFORD[0], longitude=BRADFORD[1], address="2 High St"),
+            ],
+        ),
+        "remote": make_service("Phone only", languages=["ur"]),
+        "other": make_service("Other language", languages=["pl"], locations=[point(*BRADFORD)]),
+    }
+
+
+def test_it_is_a_feature_collection_of_points(client, mapped):
+    data = geojson(client)
+    assert data["type"] == "FeatureCollection"
+    assert {f["geometry"]["type"] for f in data["features"]} == {"Point"}
+    assert all(f["type"] == "Feature" for f in data["features"])
+
+
+def test_each_location_of_a_matching_service_is_a_feature(client, mapped):
+    features = geojson(client, language="ur")["features"]
+    assert [f["properties"]["name"] for f in features] == ["Two places", "Two places"]
+    assert sorted(f["geometry"]["coordinates"] for f in features) == sorted(
+        [[KEIGHLEY[1], KEIGHLEY[0]], [BRADFORD[1], BRADFORD[0]]]
+    )
+
+
+def test_features_carry_what_a_popup_shows(client, mapped):
+    feature = geojson(client, language="ur")["features"][0]
+    properties = feature["properties"]
+    assert properties["slug"] == "two-places"
+    assert properties["url"] == "/services/two-places/"
+    assert properties["organisation"] == "Sunrise"
+    assert properties["summary"] == "We meet twice a week."
+    assert properties["address"].startswith(("1 Low St", "2 High St"))
+
+
+def test_services_with_no_location_are_left_out(client, mapped):
+    names = {f["properties"]["name"] for f in geojson(client)["features"]}
+    assert "Phone only" not in names
+
+
+def test_a_place_search_keeps_only_locations_within_the_radius_with_their_distance(client, mapped):
+    features = geojson(client, postcode="BD21 3DN", radius="3")["features"]
+    assert len(features) == 1
+    assert features[0]["properties"]["address"].startswith("1 Low St")
+    assert features[0]["properties"]["distance"] == 0.0
+
+
+def test_bbox_keeps_only_locations_inside_it(client, mapped):
+    west, south, east, north = BRADFORD[1] - 0.01, BRADFORD[0] - 0.01, BRADFORD[1] + 0.01, BRADFORD[0] + 0.01
+    features = geojson(client, bbox=f"{west},{south},{east},{north}")["features"]
+    assert sorted(f["properties"]["name"] for f in features) == ["Other language", "Two places"]
+
+
+def test_keywords_apply_to_the_map_as_to_the_list(client, mapped):
+    features = geojson(client, q="Urdu")["features"]
+    assert {f["properties"]["name"] for f in features} == {"Two places"}
+
+
+def test_text_is_data_not_markup(client, db):
+    make_service('<b>Bold</b> & "quoted"', locations=[point(*KEIGHLEY)])
+    assert geojson(client)["features"][0]["properties"]["name"] == '<b>Bold</b> & "quoted"'
+
+
+def make_points(count: int) -> None:
+    """One service at `count` places, quickly."""
+    organisation = make_organisation()
+    service = make_service("Everywhere", organisation=organisation)
+    locations = Location.objects.bulk_create(
+        Location(organisation=organisation, latitude=53.5 + (i % 40) * 0.01, longitude=-2.2 + (i // 40) * 0.01)
+        for i in range(count)
+    )
+    Service.locations.through.objects.bulk_create(
+        Service.locations.through(service=service, location=location) for location in locations
+    )
+
+
+def test_past_the_limit_points_are_grouped_into_clusters_with_counts(client, db):
+    make_points(search_module.MAP_MAX_POINTS + 1)
+    data = geojson(client)
+    assert data["properties"]["clustered"] is True
+    assert len(data["features"]) <= search_module.MAP_MAX_POINTS
+    clusters = [f for f in data["features"] if f["properties"].get("cluster")]
+    assert clusters
+    assert all(f["properties"]["count"] > 1 for f in clusters)
+    singles = [f for f in data["features"] if not f["properties"].get("cluster")]
+    assert sum(f["properties"]["count"] for f in clusters) + len(singles) == search_module.MAP_MAX_POINTS + 1
+    west, south, east, north = clusters[0]["properties"]["bounds"]
+    assert west <= clusters[0]["geometry"]["coordinates"][0] <= east
+    assert south <= clusters[0]["geometry"]["coordinates"][1] <= north
+
+
+def test_up_to_the_limit_every_point_is_its_own_feature(client, db, monkeypatch):
+    monkeypatch.setattr(search_module, "MAP_MAX_POINTS", 50)
+    make_points(50)
+    data = geojson(client)
+    assert data["properties"]["clustered"] is False
+    assert len(data["features"]) == 50
+
+
+def test_a_lone_point_in_a_cluster_grid_cell_stays_a_service(client, db, monkeypatch):
+    monkeypatch.setattr(search_module, "MAP_MAX_POINTS", 5)
+    make_points(10)
+    make_service("Far away", slug="far-away", locations=[point(55.0, -1.0)])
+    features = geojson(client)["features"]
+    far = [f for f in features if f["properties"].get("slug") == "far-away"]
+    assert len(far) == 1
+    assert far[0]["properties"]["url"] == "/services/far-away/"
+
+
+# vocabularies 5, postcode 1, points' extent 1, points 1
+GEOJSON_QUERIES = 8
+
+
+@pytest.mark.parametrize("count", [3, 30])
+def test_the_query_count_does_not_depend_on_the_number_of_points(client, db, django_assert_num_queries, count):
+    make_postcode("BD21 3DN", *KEIGHLEY)
+    for i in range(count):
+        make_service(f"Service {i}", languages=["ur"], locations=[point(KEIGHLEY[0] + i * 0.001, KEIGHLEY[1])])
+    with django_assert_num_queries(GEOJSON_QUERIES):
+        data = geojson(client, postcode="BD21 3DN", radius="10", language="ur")
+    assert len(data["features"]) == count
+
+
+def test_clustering_takes_the_same_number_of_queries(client, db, django_assert_num_queries, monkeypatch):
+    monkeypatch.setattr(search_module, "MAP_MAX_POINTS", 5)
+    make_points(30)
+    with django_assert_num_queries(GEOJSON_QUERIES - 1):  # no postcode to look up
+        data = geojson(client)
+    assert data["properties"]["clustered"] is True
