@@ -110,7 +110,7 @@ class ClaimAlreadyReviewed(Exception):
 
 
 def _review_claim(claim: Claim, moderator: User, state: str, reason: str = "") -> Claim:
-    claim = Claim.objects.select_for_update().select_related("organisation", "user").get(pk=claim.pk)
+    claim = Claim.objects.select_for_update(of=("self",)).select_related("organisation", "user").get(pk=claim.pk)
     if not claim.is_pending:
         raise ClaimAlreadyReviewed
     claim.state = state

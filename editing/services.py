@@ -268,7 +268,9 @@ def _approve(revision: Revision, moderator: User) -> None:
 
 
 def _lock_pending(revision: Revision) -> Revision:
-    locked = Revision.objects.select_for_update().select_related("organisation", "service").get(pk=revision.pk)
+    locked = (
+        Revision.objects.select_for_update(of=("self",)).select_related("organisation", "service").get(pk=revision.pk)
+    )
     if not locked.is_pending:
         raise NotPending(locked)
     return locked
