@@ -36,3 +36,16 @@ def send_freshness_reminder(organisation: Organisation, listings: Sequence, reci
         },
         recipients,
     )
+
+
+def send_moderation_digest(revisions: Sequence, claims: Sequence, recipients: Sequence[str]) -> None:
+    send_templated(
+        "moderation_digest",
+        {
+            "revisions": revisions,
+            "claims": claims,
+            "queue_url": absolute_url(reverse("admin:editing_revision_changelist")),
+            "claims_url": absolute_url(reverse("admin:accounts_claim_changelist") + "?state__exact=pending"),
+        },
+        recipients,
+    )

@@ -1,13 +1,18 @@
 """Changes by organisation staff wait for a moderator; the public sees only approved versions."""
 
+import io
+
 import pytest
+from django.contrib.auth.models import Group
 from django.core import mail
+from django.core.management import call_command
 
 from accounts.models import Action, AuditEntry
+from accounts.services import submit_claim
 from editing import services
 from editing.models import Revision, RevisionState
 from partners.models import Service
-from tests.factories import make_location, make_member, make_moderator, make_organisation, make_service
+from tests.factories import make_location, make_member, make_moderator, make_organisation, make_service, make_user
 from tests.staff import fast_passwords  # noqa: F401 (autouse fixture)
 
 pytestmark = pytest.mark.django_db
@@ -365,10 +370,6 @@ def test_the_staleness_report_opens(moderator_client, organisation):
 
 
 def test_the_moderators_group_can_use_the_queue(client, service, owner):
-    from django.contrib.auth.models import Group
-
-    from tests.factories import make_user
-
     moderator = make_user(email="mod@example.org", is_staff=True)
     moderator.groups.add(Group.objects.get(name="Moderators"))
     revision = edit(service, owner, description="New.")
@@ -377,3 +378,61 @@ def test_the_moderators_group_can_use_the_queue(client, service, owner):
     client.post(f"/admin/editing/revision/{revision.pk}/approve/")
     revision.refresh_from_db()
     assert revision.state == RevisionState.APPROVED
+
+
+def test_an_organisation_change_shows_places_in_the_diff(moderator_client, organisation, owner):
+    make_location(organisation, address="1 Old Road")
+    organisation.refresh_from_db()
+    data = services.working_snapshot(organisation)
+    data["locations"] = [*data["locations"], {"id": None, "key": "new-1", "address": "2 New Road", "postcode": ""}]
+    revision = services.submit_revision(organisation, data, owner, services.listing_version(organisation))
+    page = moderator_client.get(f"/admin/editing/revision/{revision.pk}/change/").content.decode()
+    assert "<ins>2 New Road</ins>" in page
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/admin/editing/revision/?state=all",
+        "/admin/editing/revision/?kind=service",
+        "/admin/editing/reminder/",
+        "/admin/editing/staleservice/?age=very",
+        "/admin/editing/staleservice/?age=nobody",
+        "/admin/accounts/claim/",
+        "/admin/accounts/invitation/",
+        "/admin/accounts/invitation/add/",
+        "/admin/accounts/membership/",
+        "/admin/accounts/auditentry/?action=login",
+    ],
+)
+def test_moderation_admin_pages_open(moderator_client, service, owner, path):
+    edit(service, owner, description="Changed.")
+    assert moderator_client.get(path).status_code == 200
+
+
+def test_organisation_staff_never_see_the_admin(client, owner):
+    client.force_login(owner)
+    response = client.get("/admin/editing/revision/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/")
+
+
+def test_claim_and_user_admin_pages_open(moderator_client, organisation, owner):
+    claim = submit_claim(organisation, user=None, name="Amina", email="amina@sunrise.example")
+    assert moderator_client.get(f"/admin/accounts/claim/{claim.pk}/change/").status_code == 200
+    assert moderator_client.get(f"/admin/accounts/claim/{claim.pk}/approve/").status_code == 200
+    assert moderator_client.get(f"/admin/accounts/user/{owner.pk}/change/").status_code == 200
+
+
+def test_moderators_are_emailed_what_is_waiting(service, owner, moderator):
+    edit(service, owner, description="Changed.")
+    mail.outbox.clear()
+    call_command("notify_moderators", stdout=io.StringIO())
+    assert mail.outbox[0].to == [moderator.email]
+    assert "1 change waiting for approval" in mail.outbox[0].subject
+    assert "Talking circle" in mail.outbox[0].body
+
+
+def test_moderators_are_not_emailed_when_nothing_waits(moderator):
+    call_command("notify_moderators", stdout=io.StringIO())
+    assert mail.outbox == []
