@@ -268,6 +268,9 @@ def _approve(revision: Revision, moderator: User) -> None:
 
 
 def _lock_pending(revision: Revision) -> Revision:
+    # Listing row first, then the revision: the same order as submit_revision, so a moderator
+    # deciding while an editor saves cannot deadlock; one waits for the other.
+    _lock(revision.listing)
     locked = (
         Revision.objects.select_for_update(of=("self",)).select_related("organisation", "service").get(pk=revision.pk)
     )
