@@ -436,3 +436,14 @@ def test_moderators_are_emailed_what_is_waiting(service, owner, moderator):
 def test_moderators_are_not_emailed_when_nothing_waits(moderator):
     call_command("notify_moderators", stdout=io.StringIO())
     assert mail.outbox == []
+
+
+def test_pending_changes_never_appear_in_search(client, service, owner):
+    edit(service, owner, name="Renamed circle", description="Zyzzyva mornings.")
+    assert "Renamed circle" not in client.get("/search/", {"q": "Zyzzyva"}).content.decode()
+    assert "Renamed circle" not in client.get("/search/", {"q": "circle"}).content.decode()
+
+
+def test_new_draft_services_never_appear_in_search(client, organisation, owner):
+    services.create_service(organisation, new_service_data(name="Hidden walking group"), owner)
+    assert "Hidden walking group" not in client.get("/search/", {"q": "walking"}).content.decode()
