@@ -294,13 +294,11 @@ class Organisation(Listing):
             return False
         return user.is_staff or self.memberships.filter(user=user, role="owner").exists()
 
-    def validate_constraints(self, exclude=None) -> None:
-        try:
-            super().validate_constraints(exclude=exclude)
-        except ValidationError as error:
-            if "organisation_name_unique" in str(error):
-                raise ValidationError({"name": _("An organisation with this name is already listed.")}) from None
-            raise
+    def unique_error_message(self, model_class, unique_check):
+        # The friendly message for the named unique constraint.
+        if tuple(unique_check) == ("name",):
+            return ValidationError(_("An organisation with this name is already listed."), code="unique")
+        return super().unique_error_message(model_class, unique_check)
 
 
 class Location(models.Model):
@@ -436,13 +434,11 @@ class Service(Listing):
         if self.max_age is not None and self.max_age > 130:
             raise ValidationError({"max_age": _("Enter an age of 130 or under.")})
 
-    def validate_constraints(self, exclude=None) -> None:
-        try:
-            super().validate_constraints(exclude=exclude)
-        except ValidationError as error:
-            if "service_name_unique_per_organisation" in str(error):
-                raise ValidationError({"name": _("This organisation already has a service with this name.")}) from None
-            raise
+    def unique_error_message(self, model_class, unique_check):
+        # The friendly message for the named unique constraint.
+        if tuple(unique_check) == ("organisation", "name"):
+            return ValidationError(_("This organisation already has a service with this name."), code="unique")
+        return super().unique_error_message(model_class, unique_check)
 
 
 class ServiceLanguage(models.Model):
@@ -493,10 +489,8 @@ class ReferralRoute(models.Model):
     def __str__(self) -> str:
         return self.get_kind_display()
 
-    def validate_constraints(self, exclude=None) -> None:
-        try:
-            super().validate_constraints(exclude=exclude)
-        except ValidationError as error:
-            if "referral_route_kind_unique_per_service" in str(error):
-                raise ValidationError({"kind": _("This service already lists this way in.")}) from None
-            raise
+    def unique_error_message(self, model_class, unique_check):
+        # The friendly message for the named unique constraint.
+        if tuple(unique_check) == ("service", "kind"):
+            return ValidationError(_("This service already lists this way in."), code="unique")
+        return super().unique_error_message(model_class, unique_check)
