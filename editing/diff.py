@@ -43,6 +43,7 @@ LABELS = {
     "modes": _("How people take part"),
     "languages": _("Languages"),
     "referral_routes": _("Ways in"),
+    "withdrawn": _("Taken off the directory"),
 }
 TERMS = {"support_types": SupportType, "communities": Community, "attributes": Attribute, "modes": DeliveryMode}
 CHOICES = {"cost": Cost, "gender": Gender}

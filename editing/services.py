@@ -101,6 +101,8 @@ def snapshot_service(service: Service) -> Snapshot:
     routes = [{f: getattr(route, f) for f in ROUTE_FIELDS} for route in service.referral_routes.all()]
     data["referral_routes"] = sorted(routes, key=lambda r: order.get(r["kind"], 99))
     data["locations"] = sorted(service.locations.values_list("pk", flat=True))
+    # Staff can ask for a service to come off the directory; approving it archives the service.
+    data["withdrawn"] = service.status == Status.ARCHIVED
     return data
 
 
@@ -239,8 +241,7 @@ def apply_revision(revision: Revision) -> None:
         today = timezone.localdate()
         if revision.service_id:
             service = _lock(revision.service)
-            if service.status == Status.DRAFT:
-                service.status = Status.PUBLISHED
+            service.status = Status.ARCHIVED if revision.snapshot.get("withdrawn") else Status.PUBLISHED
             service.last_verified = today
             _write_service(service, revision.snapshot)
         else:

@@ -231,9 +231,8 @@ def service_add(request: HttpRequest, slug: str) -> HttpResponse:
     defaults = {"cost": "free", "gender": "any", "accepting_referrals": True}
     form, languages, ways_in = _service_forms(request, organisation, None, defaults)
     if request.method == "POST" and all([form.is_valid(), languages.is_valid(), *[w.is_valid() for w in ways_in]]):
-        service = services.create_service(
-            organisation, _service_data(form, languages, ways_in), request.user, form.cleaned_data["comment"]
-        )
+        data = {**_service_data(form, languages, ways_in), "withdrawn": False}
+        service = services.create_service(organisation, data, request.user, form.cleaned_data["comment"])
         return _submitted(request, service.revisions.first())
     return _service_page(request, organisation, None, form, languages, ways_in)
 
@@ -248,7 +247,7 @@ def service_edit(request: HttpRequest, slug: str) -> HttpResponse:
         request, organisation, service, current, services.listing_version(service)
     )
     if request.method == "POST" and all([form.is_valid(), languages.is_valid(), *[w.is_valid() for w in ways_in]]):
-        data = _service_data(form, languages, ways_in)
+        data = {**_service_data(form, languages, ways_in), "withdrawn": current.get("withdrawn", False)}
         try:
             revision = services.submit_revision(
                 service, data, request.user, form.cleaned_data["version"], form.cleaned_data["comment"]
@@ -265,6 +264,30 @@ def service_edit(request: HttpRequest, slug: str) -> HttpResponse:
             form.is_valid()
             return _service_page(request, organisation, service, form, languages, ways_in, conflict)
     return _service_page(request, organisation, service, form, languages, ways_in)
+
+
+@login_required
+def service_withdraw(request: HttpRequest, slug: str) -> HttpResponse:
+    """Members and moderators: ask for a service to come off the directory (asks first)."""
+    service = get_service_for(request.user, slug)
+    current = services.working_snapshot(service)
+    context = {"service": service, "organisation": service.organisation, "version": services.listing_version(service)}
+    if request.method == "POST":
+        wanted = {**current, "withdrawn": True}
+        try:
+            revision = services.submit_revision(
+                service, wanted, request.user, request.POST.get("version", ""), request.POST.get("comment", "")[:1000]
+            )
+        except services.EditConflict:
+            conflict = _conflict(service, wanted)
+            return render(
+                request,
+                "editing/service_withdraw.html",
+                {**context, "conflict": conflict, "version": conflict["version"]},
+                status=409,
+            )
+        return _submitted(request, revision)
+    return render(request, "editing/service_withdraw.html", context)
 
 
 # --- Places -----------------------------------------------------------------------

@@ -21,6 +21,7 @@ URLS = [
     ("get", "/manage/organisations/sunrise/team/{membership}/remove/", 200),
     ("get", "/manage/services/talking-circle/", 200),
     ("post", "/manage/services/talking-circle/confirm/", 302),
+    ("get", "/manage/services/talking-circle/remove/", 200),
 ]
 # The team-removal page is for owners; an editor is a member who may not manage the team.
 OWNER_ONLY = {"/manage/organisations/sunrise/team/{membership}/remove/"}

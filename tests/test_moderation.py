@@ -178,6 +178,7 @@ def new_service_data(**changes) -> dict:
         "languages": [["ur", "staff"]],
         "referral_routes": [],
         "locations": [],
+        "withdrawn": False,
     }
     return {**data, **changes}
 
@@ -447,3 +448,24 @@ def test_pending_changes_never_appear_in_search(client, service, owner):
 def test_new_draft_services_never_appear_in_search(client, organisation, owner):
     services.create_service(organisation, new_service_data(name="Hidden walking group"), owner)
     assert "Hidden walking group" not in client.get("/search/", {"q": "walking"}).content.decode()
+
+
+# --- Taking a service off the directory ---------------------------------------------
+
+
+def test_staff_ask_to_take_a_service_off_and_a_moderator_decides(client, service, owner, moderator):
+    client.force_login(owner)
+    version = services.listing_version(service)
+    response = client.post("/manage/services/talking-circle/remove/", {"version": version, "comment": "Funding ended."})
+    assert response.status_code == 302
+    revision = Revision.objects.pending().get()
+    assert (revision.snapshot["withdrawn"], revision.comment) == (True, "Funding ended.")
+    assert client.get("/services/talking-circle/").status_code == 200
+    services.approve_revision(revision, moderator)
+    assert client.get("/services/talking-circle/").status_code == 404
+
+
+def test_a_withdrawn_service_can_be_restored(client, service, owner, moderator):
+    services.approve_revision(edit(service, owner, withdrawn=True), moderator)
+    services.restore_revision(Revision.objects.of(service).approved().last(), moderator)
+    assert client.get("/services/talking-circle/").status_code == 200

@@ -219,3 +219,14 @@ def test_used_invitation_page_is_accessible(page, listing, settings, live_server
     expect(page.get_by_text("already been used")).to_be_visible()
     assert_accessible(page)
     assert not Revision.objects.exists()
+
+
+def test_confirmation_pages_are_accessible(owner_page, listing):
+    editor = make_member(listing.organisation, email="editor@sunrise.example", role="editor")
+    for path in (
+        "/manage/services/womens-talking-circle/remove/",
+        f"/manage/organisations/sunrise/team/{editor.pk}/remove/",
+    ):
+        owner_page.goto(path)
+        expect(owner_page.get_by_role("heading", level=1)).to_be_visible()
+        assert_accessible(owner_page)
