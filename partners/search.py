@@ -34,7 +34,6 @@ from django.contrib.postgres.search import (
 from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import (
-    Avg,
     BooleanField,
     Case,
     Count,
@@ -44,15 +43,13 @@ from django.db.models import (
     Func,
     Max,
     Min,
-    OuterRef,
     Prefetch,
     Q,
     QuerySet,
-    Subquery,
     Value,
     When,
 )
-from django.db.models.functions import ASin, Cos, Floor, Least, Power, Radians, Sin, Sqrt, Substr
+from django.db.models.functions import ASin, Cos, Least, Power, Radians, Sin, Sqrt, Substr
 from django.utils.translation import gettext_lazy as _
 
 from .models import (
@@ -62,6 +59,7 @@ from .models import (
     DeliveryMode,
     Gender,
     Language,
+    Location,
     Organisation,
     ReferralKind,
     ReferralRoute,
@@ -182,12 +180,24 @@ class Vocabulary:
 
     @classmethod
     def load(cls) -> Vocabulary:
+        """Languages in one query, the four other vocabularies (same columns) in another."""
+        models = {"community": Community, "support": SupportType, "attribute": Attribute, "mode": DeliveryMode}
+        fields = ("id", "slug", "name", "description", "order")
+        union = None
+        for kind, model in models.items():
+            rows = model.objects.annotate(kind=Value(kind)).values_list("kind", *fields).order_by()
+            union = rows if union is None else union.union(rows, all=True)
+        terms: dict[str, list] = defaultdict(list)
+        for kind, *values in union:
+            terms[kind].append(models[kind](**dict(zip(fields, values, strict=True))))
+        for items in terms.values():
+            items.sort(key=lambda term: (term.order, term.name))
         return cls(
             list(Language.objects.all()),
-            list(Community.objects.all()),
-            list(SupportType.objects.all()),
-            list(Attribute.objects.all()),
-            list(DeliveryMode.objects.all()),
+            terms["community"],
+            terms["support"],
+            terms["attribute"],
+            terms["mode"],
         )
 
     @cached_property
@@ -759,8 +769,18 @@ def public_services() -> QuerySet[Service]:
     return Service.objects.published().filter(organisation__status=Status.PUBLISHED)
 
 
+def with_result_details(queryset: QuerySet[Service]) -> QuerySet[Service]:
+    """What a result row shows (templates/partners/_result.html), in a fixed number of queries."""
+    return queryset.select_related("organisation").prefetch_related(
+        "communities",
+        "locations",
+        "referral_routes",
+        Prefetch("service_languages", queryset=ServiceLanguage.objects.select_related("language")),
+    )
+
+
 def with_listing_details(queryset: QuerySet[Service]) -> QuerySet[Service]:
-    """Everything a result row or a service page shows, in a fixed number of queries."""
+    """Everything a service page shows, in a fixed number of queries."""
     return queryset.select_related("organisation").prefetch_related(
         "support_types",
         "communities",
@@ -770,6 +790,16 @@ def with_listing_details(queryset: QuerySet[Service]) -> QuerySet[Service]:
         "referral_routes",
         Prefetch("service_languages", queryset=ServiceLanguage.objects.select_related("language")),
     )
+
+
+# The join table and column behind each filter of terms.
+FACET_TABLES = {
+    "language": (ServiceLanguage, "language_id"),
+    "community": (ServiceCommunity, "community_id"),
+    "support": (ServiceSupport, "supporttype_id"),
+    "mode": (ServiceMode, "deliverymode_id"),
+    "attribute": (ServiceAttribute, "attribute_id"),
+}
 
 
 def facet_q(facet: str, values: Iterable[str], vocabulary: Vocabulary) -> Q:
@@ -788,13 +818,7 @@ def facet_q(facet: str, values: Iterable[str], vocabulary: Vocabulary) -> Q:
     if facet == "community" and vocabulary.community_all_id:
         # A service for all racialised communities serves every community.
         ids.append(vocabulary.community_all_id)
-    through, column = {
-        "language": (ServiceLanguage, "language_id"),
-        "community": (ServiceCommunity, "community_id"),
-        "support": (ServiceSupport, "supporttype_id"),
-        "mode": (ServiceMode, "deliverymode_id"),
-        "attribute": (ServiceAttribute, "attribute_id"),
-    }[facet]
+    through, column = FACET_TABLES[facet]
     return Q(pk__in=through.objects.filter(**{f"{column}__in": ids}).values("service_id"))
 
 
@@ -816,13 +840,16 @@ class Search:
         self.engine = keyword_backend(self.keywords, backend) if self.keywords else None
         # When no service has every word, we show those with any and say so.
         self.relaxed = False
+        self._keyword_conditions: dict[str, Q] = {}
 
-    def matching(self, except_facet: str | None = None) -> QuerySet[Service]:
+    def matching(self, except_facet: str | None = None, facets: bool = True) -> QuerySet[Service]:
+        """The services matching every condition (but one filter, or no filters at all)."""
         params = self.params
         queryset = public_services()
-        for facet in FACETS:
-            if facet != except_facet and params.values(facet):
-                queryset = queryset.filter(facet_q(facet, params.values(facet), self.vocabulary))
+        if facets:
+            for facet in FACETS:
+                if facet != except_facet and params.values(facet):
+                    queryset = queryset.filter(facet_q(facet, params.values(facet), self.vocabulary))
         if params.age is not None:
             queryset = queryset.filter(age_q(params.age))
         if params.place:
@@ -831,25 +858,31 @@ class Search:
         if params.bbox:
             queryset = queryset.filter(pk__in=ServiceLocation.objects.filter(in_box(params.bbox)).values("service_id"))
         if self.engine:
+            queryset = queryset.filter(self._keywords_q())
+        return queryset
+
+    def _keywords_q(self) -> Q:
+        # Built once per search (and once more if relaxed): it is the costliest part to build.
+        key = "any" if self.relaxed else "all"
+        if key not in self._keyword_conditions:
             conditions = [self.engine.condition(term, i) for i, term in enumerate(self.keywords.terms)]
             combined = conditions[0]
             for condition in conditions[1:]:
                 combined = (combined | condition) if self.relaxed else (combined & condition)
-            queryset = queryset.filter(combined)
-        return queryset
+            self._keyword_conditions[key] = combined
+        return self._keyword_conditions[key]
 
     def ordered(self) -> QuerySet[Service]:
         """The matching services in the chosen order, with `distance` (miles) and `rank`."""
         params = self.params
         queryset = self.matching()
         if params.place:
-            nearest = (
-                near_locations(params.place, params.radius)
-                .filter(service_id=OuterRef("pk"))
-                .order_by("distance")
-                .values("distance")[:1]
+            # The nearest of each service's places: a grouped join, not a subquery per row.
+            box = distance_box(params.place.latitude, params.place.longitude, params.radius)
+            distance = haversine_miles(
+                params.place.latitude, params.place.longitude, "locations__latitude", "locations__longitude"
             )
-            queryset = queryset.annotate(distance=Subquery(nearest, output_field=FloatField()))
+            queryset = queryset.annotate(distance=Min(distance, filter=in_box(box, prefix="locations__")))
         sort = params.effective_sort
         # Listings nobody has confirmed for a long time rank below fresher ones (the
         # public is told they may be out of date); alphabetical order stays alphabetical.
@@ -865,66 +898,137 @@ class Search:
         return queryset.order_by("name", "pk")
 
     def results(self) -> SearchResults:
-        queryset = self.ordered()
-        count = queryset.count()
-        if count == 0 and len(self.keywords.terms) > 1:
+        """The ordered services, how many there are and the option counts."""
+        counts = self.counts(FACETS)
+        if counts.total == 0 and len(self.keywords.terms) > 1:
             self.relaxed = True
-            queryset = self.ordered()
-            count = queryset.count()
-            if count == 0:
+            relaxed = self.counts(FACETS)
+            if relaxed.total:
+                counts = relaxed
+            else:
                 self.relaxed = False
-        return SearchResults(self, queryset, count)
-
-    def facet_counts(self) -> dict[str, dict[str, int]]:
-        """For each filter option, how many services there would be with it chosen
-        (the other filters kept, this filter's other choices set aside): one query each."""
-        return {facet: self.option_counts(facet) for facet in FACETS}
+        return SearchResults(self, self.ordered(), counts.total, counts.options)
 
     def option_counts(self, facet: str) -> dict[str, int]:
         """How many services each option of one filter would give, the others kept."""
-        return self._option_counts(facet, self.matching(except_facet=facet).order_by().values("pk"))
+        return self.counts([facet], total=False).options[facet]
 
-    def _option_counts(self, facet: str, base: QuerySet) -> dict[str, int]:
-        vocabulary = self.vocabulary
-        if facet in ("cost", "gender"):
-            rows = public_services().filter(pk__in=base).order_by().values_list(facet).annotate(n=Count("pk"))
-            found = dict(rows)
-            if facet == "cost":
-                return found
-            anyone = found.get(Gender.ANY, 0)
-            return {value: found.get(value, 0) + (anyone if value != Gender.ANY else 0) for value in Gender.values}
-        if facet == "referral":
-            rows = ReferralRoute.objects.filter(service_id__in=base).values_list("kind").annotate(n=Count("pk"))
-            return dict(rows.order_by())
-        if facet == "community":
-            all_id = vocabulary.community_all_id
-            for_all = ServiceCommunity.objects.filter(community_id=all_id).values("service_id")
-            rows = (
-                ServiceCommunity.objects.filter(service_id__in=base)
-                .values_list("community_id")
-                .annotate(n=Count("pk"), without_all=Count("pk", filter=~Q(service_id__in=for_all)))
-                .order_by()
-            )
-            found = {pk: (n, without_all) for pk, n, without_all in rows}
-            everyone = found.get(all_id, (0, 0))[0]
-            by_id = {
-                pk: (everyone if pk == all_id else without_all + everyone) for pk, (_n, without_all) in found.items()
-            }
-            return {c.slug: by_id.get(c.pk, everyone) for c in vocabulary.communities}
-        through, column, distinct = {
-            "language": (ServiceLanguage, "language_id", True),
-            "support": (ServiceSupport, "supporttype_id", False),
-            "mode": (ServiceMode, "deliverymode_id", False),
-            "attribute": (ServiceAttribute, "attribute_id", False),
-        }[facet]
-        rows = (
-            through.objects.filter(service_id__in=base)
-            .values_list(column)
-            .annotate(n=Count("service_id", distinct=distinct))
-            .order_by()
+    def counts(self, facets: Iterable[str], total: bool = True) -> Counts:
+        """How many services match, and for each option of each filter how many there
+        would be with it chosen (the other filters kept, this one's other choices set
+        aside), in one statement.
+
+        The costly part (keywords, place, map area, age) is worked out once, in a common
+        table expression that also records, as the bits of `mask`, which of the filters
+        in use each service passes. The count for filter F's options reads the services
+        that pass every filter but F; the total reads those that pass them all."""
+        quote = connection.ops.quote_name
+        active = [facet for facet in FACETS if self.params.values(facet)]
+        bits = {facet: 1 << i for i, facet in enumerate(active)}
+        everything = (1 << len(active)) - 1
+        core, core_params = (
+            self.matching(facets=False).order_by().values("pk", "cost", "gender").query.sql_with_params()
         )
-        by_id = dict(rows)
-        return {option.value: by_id.get(option.term.pk, 0) for option in vocabulary.options(facet)}
+        mask, mask_params = ["0"], []
+        for facet in active:
+            condition, condition_params = self._facet_sql(facet, f"c.{quote('pk')}", "c")
+            mask.append(f"CASE WHEN {condition} THEN {bits[facet]} ELSE 0 END")
+            mask_params.extend(condition_params)
+        # Only table and column names from the models, and numbers, go into the text;
+        # every value is a parameter.
+        sql = (
+            "WITH search_base (id, cost, gender, mask) AS "  # noqa: S608
+            f"(SELECT c.{quote('pk')}, c.cost, c.gender, {' + '.join(mask)} FROM ({core}) c)"
+        )
+        params = [*mask_params, *core_params]
+        parts: list[str] = []
+
+        def passes(facet: str | None) -> str:
+            """The services that pass every filter in use but `facet`."""
+            if bits.get(facet, 0) == everything:
+                # Always true: say nothing, or the planner guesses few rows and picks slow plans.
+                return "1 = 1"
+            return f"(b.mask | {bits.get(facet, 0)}) = {everything}"
+
+        if total:
+            parts.append(f"SELECT %s, '', COUNT(*), 0 FROM search_base b WHERE {passes(None)}")  # noqa: S608
+            params.append("")
+        for facet in facets:
+            if facet in ("cost", "gender"):
+                parts.append(
+                    f"SELECT %s, b.{facet}, COUNT(*), 0 FROM search_base b WHERE {passes(facet)} GROUP BY b.{facet}"  # noqa: S608
+                )
+                params.append(facet)
+                continue
+            if facet == "referral":
+                table, column = quote(ReferralRoute._meta.db_table), "kind"
+            else:
+                through, column = FACET_TABLES[facet]
+                table, column = quote(through._meta.db_table), quote(column)
+            # A language offered two ways (staff and written) is still one service.
+            count = "COUNT(DISTINCT t.service_id)" if facet == "language" else "COUNT(*)"
+            extra = "0"
+            params.append(facet)
+            if facet == "community":
+                # Services for all racialised communities count towards every community:
+                # count each community's services without them too.
+                for_all = f"SELECT service_id FROM {table} WHERE community_id = %s"  # noqa: S608
+                extra = f"SUM(CASE WHEN t.service_id IN ({for_all}) THEN 0 ELSE 1 END)"
+                params.append(self.vocabulary.community_all_id or 0)
+            parts.append(
+                f"SELECT %s, CAST(t.{column} AS TEXT), {count}, {extra} FROM {table} t "  # noqa: S608
+                f"INNER JOIN search_base b ON b.id = t.service_id WHERE {passes(facet)} GROUP BY t.{column}"
+            )
+        with connection.cursor() as cursor:
+            cursor.execute(f"{sql} {' UNION ALL '.join(parts)}", params)
+            rows = cursor.fetchall()
+        return self._read_counts(rows, facets)
+
+    def _facet_sql(self, facet: str, id_column: str, alias: str) -> tuple[str, list]:
+        """One filter as SQL on a row of services: id_column, alias.cost, alias.gender."""
+        values = list(self.params.values(facet))
+        if facet in ("cost", "gender"):
+            if facet == "gender" and set(values) - {Gender.ANY}:
+                values = [*values, Gender.ANY]
+            placeholders = ", ".join(["%s"] * len(values))
+            return f"{alias}.{facet} IN ({placeholders})", values
+        # facet_q is pk__in=<a query of service ids>: reuse that query.
+        ((_lookup, subquery),) = facet_q(facet, values, self.vocabulary).children
+        sql, sub_params = subquery.query.sql_with_params()
+        return f"{id_column} IN ({sql})", list(sub_params)
+
+    def _read_counts(self, rows: list[tuple], facets: Iterable[str]) -> Counts:
+        found: dict[str, dict[str, tuple[int, int]]] = defaultdict(dict)
+        total = 0
+        for facet, value, n, extra in rows:
+            if facet == "":
+                total = n
+            else:
+                found[facet][value] = (n, extra or 0)
+        options: dict[str, dict[str, int]] = {}
+        for facet in facets:
+            rows_for = found.get(facet, {})
+            if facet in ("cost", "referral"):
+                options[facet] = {value: n for value, (n, _e) in rows_for.items()}
+            elif facet == "gender":
+                anyone = rows_for.get(Gender.ANY, (0, 0))[0]
+                options[facet] = {
+                    value: rows_for.get(value, (0, 0))[0] + (anyone if value != Gender.ANY else 0)
+                    for value in Gender.values
+                }
+            elif facet == "community":
+                all_id = self.vocabulary.community_all_id
+                everyone = rows_for.get(str(all_id), (0, 0))[0]
+                options[facet] = {
+                    c.slug: everyone if c.pk == all_id else rows_for.get(str(c.pk), (0, 0))[1] + everyone
+                    for c in self.vocabulary.communities
+                }
+            else:
+                options[facet] = {
+                    option.value: rows_for.get(str(option.term.pk), (0, 0))[0]
+                    for option in self.vocabulary.options(facet)
+                }
+        return Counts(total, options)
 
     # --- Map ------------------------------------------------------------------------
 
@@ -1000,53 +1104,67 @@ class Search:
         return features
 
     def _cluster_features(self, points: QuerySet, stats: dict, url_for_slug) -> list[dict]:
+        """Points grouped on a grid of at most MAP_CLUSTER_GRID² cells over the searched
+        area. A cell holding one point stays that service's point. The grouping reads
+        numbers only; the few lone points' names and addresses are joined afterwards."""
         if self.params.bbox:
             west, south, east, north = self.params.bbox
         else:
             west, south, east, north = stats["west"], stats["south"], stats["east"], stats["north"]
         lat_step = max((north - south) / MAP_CLUSTER_GRID, 1e-6)
         lon_step = max((east - west) / MAP_CLUSTER_GRID, 1e-6)
-        cells = (
-            points.annotate(
-                cell_y=Floor((F("location__latitude") - Value(south)) / Value(lat_step)),
-                cell_x=Floor((F("location__longitude") - Value(west)) / Value(lon_step)),
-            )
-            .values("cell_y", "cell_x")
-            .annotate(
-                count=Count("pk"),
-                latitude=Avg("location__latitude"),
-                longitude=Avg("location__longitude"),
-                south=Min("location__latitude"),
-                north=Max("location__latitude"),
-                west=Min("location__longitude"),
-                east=Max("location__longitude"),
-                name=Min("service__name"),
-                slug=Min("service__slug"),
-                organisation=Min("service__organisation__name"),
-                summary=Min(Substr("service__description", 1, 400)),
-            )
-            .order_by("cell_y", "cell_x")
+        rows = (
+            points.order_by()
+            .annotate(point_latitude=F("location__latitude"), point_longitude=F("location__longitude"))
+            .values_list("service_id", "location_id", "point_latitude", "point_longitude")
         )
+        inner, params = rows.query.sql_with_params()
+        quote = connection.ops.quote_name
+        service, organisation, location = (quote(model._meta.db_table) for model in (Service, Organisation, Location))
+
+        # Only table names from the models and numbers go into the text.
+        # Only table names from the models and numbers go into the text.
+        sql = f"""
+            SELECT c.n, c.latitude, c.longitude, c.south, c.north, c.west, c.east,
+                   s.name, s.slug, o.name, SUBSTR(s.description, 1, 400), l.address, l.town, l.postcode
+            FROM (
+                SELECT FLOOR((p.point_latitude - %s) / %s) AS cell_y, FLOOR((p.point_longitude - %s) / %s) AS cell_x,
+                       COUNT(*) AS n, AVG(p.point_latitude) AS latitude, AVG(p.point_longitude) AS longitude,
+                       MIN(p.point_latitude) AS south, MAX(p.point_latitude) AS north,
+                       MIN(p.point_longitude) AS west, MAX(p.point_longitude) AS east,
+                       MIN(p.service_id) AS service_id, MIN(p.location_id) AS location_id
+                FROM ({inner}) p
+                GROUP BY 1, 2
+            ) c
+            LEFT JOIN {service} s ON c.n = 1 AND s.id = c.service_id
+            LEFT JOIN {organisation} o ON o.id = s.organisation_id
+            LEFT JOIN {location} l ON c.n = 1 AND l.id = c.location_id
+            ORDER BY c.cell_y, c.cell_x
+        """  # noqa: S608
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [south, lat_step, west, lon_step, *params])
+            cells = cursor.fetchall()
         features = []
-        for cell in cells:
-            if cell["count"] == 1:
+        for n, lat, lon, s_, n_, w_, e_, name, slug, org, description, address, town, postcode in cells:
+            if n == 1:
                 properties = {
-                    "name": cell["name"],
-                    "slug": cell["slug"],
-                    "url": url_for_slug(cell["slug"]),
-                    "organisation": cell["organisation"],
-                    "summary": summary_of(cell["summary"]),
-                    "address": "",
+                    "name": name,
+                    "slug": slug,
+                    "url": url_for_slug(slug),
+                    "organisation": org,
+                    "summary": summary_of(description),
+                    "address": ", ".join(part for part in (address, town, postcode) if part),
                 }
-                features.append(_point(cell["latitude"], cell["longitude"], properties))
             else:
-                properties = {
-                    "cluster": True,
-                    "count": cell["count"],
-                    "bounds": [cell["west"], cell["south"], cell["east"], cell["north"]],
-                }
-                features.append(_point(cell["latitude"], cell["longitude"], properties))
+                properties = {"cluster": True, "count": n, "bounds": [w_, s_, e_, n_]}
+            features.append(_point(lat, lon, properties))
         return features
+
+
+@dataclass(frozen=True)
+class Counts:
+    total: int
+    options: dict[str, dict[str, int]]
 
 
 @dataclass
@@ -1054,7 +1172,7 @@ class SearchResults:
     search: Search
     queryset: QuerySet[Service]
     count: int
-    _page: Page | None = field(default=None, repr=False)
+    option_counts: dict[str, dict[str, int]] = field(default_factory=dict)
 
     @property
     def relaxed(self) -> bool:
@@ -1066,7 +1184,7 @@ class SearchResults:
 
     def page(self, number: str | int | None) -> Page:
         """One page of results with their details; InvalidPage past the end or for junk."""
-        paginator = Paginator(with_listing_details(self.queryset), PAGE_SIZE)
+        paginator = Paginator(with_result_details(self.queryset), PAGE_SIZE)
         paginator.count = self.count  # counted already (cached_property)
         return paginator.page(number or 1)
 

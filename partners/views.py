@@ -5,8 +5,11 @@ from django.core.paginator import InvalidPage
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.html import conditional_escape
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+
+from feedback.needs import counts_as_search, record_search
 
 from .filters import ServiceFilter
 from .models import Organisation
@@ -21,7 +24,9 @@ from .search import (
     Vocabulary,
     public_services,
     with_listing_details,
+    with_result_details,
 )
+from .templatetags.directory import language_name
 
 # Parameters that say where: a new place or map area replaces all of them.
 PLACE_PARAMETERS = ("postcode", "lat", "lon", "radius")
@@ -55,7 +60,9 @@ def search_results(request: HttpRequest) -> HttpResponse:
         page = results.page(request.GET.get("page"))
     except InvalidPage:
         raise Http404(_("There is no such page of results.")) from None
-    counts = finder.facet_counts()
+    if counts_as_search(request, page.number):
+        record_search(params, results.count)  # unmet need: counts by filters and week, nothing personal
+    counts = results.option_counts
     context = {
         "filterset": filterset,
         "form": filterset.form,
@@ -102,7 +109,7 @@ def service_detail(request: HttpRequest, slug: str) -> HttpResponse:
 def organisation_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """Anyone: one published organisation and its published services."""
     organisation = get_object_or_404(Organisation.objects.published(), slug=slug)
-    services = published_services().filter(organisation=organisation).order_by("name", "pk")
+    services = with_result_details(public_services()).filter(organisation=organisation).order_by("name", "pk")
     return render(
         request,
         "partners/organisation_detail.html",
@@ -123,6 +130,9 @@ class FilterChoice:
     option: Option
     count: int
     checked: bool
+    label: str  # HTML: a language's own name is marked up with its language and direction
+    noun: str  # "service" or "services", for screen readers after the count
+    id: str
 
 
 @dataclass
@@ -158,12 +168,23 @@ def _legend(facet: str) -> str:
 
 
 def _filter_groups(params: SearchParams, vocabulary: Vocabulary, counts: dict, errors: dict) -> list[FilterGroup]:
+    nouns: dict[int, str] = {}  # one translation per count, not one per option
+
+    def noun(count: int) -> str:
+        if count not in nouns:
+            nouns[count] = ngettext("service", "services", count)
+        return nouns[count]
+
     groups = []
     for facet in FACETS:
         chosen = set(params.values(facet))
         choices, more = [], []
         for option in vocabulary.options(facet):
-            choice = FilterChoice(option, counts[facet].get(option.value, 0), option.value in chosen)
+            count = counts[facet].get(option.value, 0)
+            label = language_name(option.term) if facet == "language" else conditional_escape(option.label)
+            choice = FilterChoice(
+                option, count, option.value in chosen, label, noun(count), f"f-{facet}-{option.value}"
+            )
             if facet == "language" and not option.term.featured and not choice.checked:
                 if choice.count:
                     more.append(choice)

@@ -8,7 +8,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from partners.models import Language, ReferralKind, Service
+from partners.models import Language, LanguageProvision, ReferralKind, Service
 
 register = template.Library()
 
@@ -38,9 +38,10 @@ def language_name(language: Language) -> SafeString:
 @register.filter
 def languages_offered(service: Service) -> list[tuple[Language, list[str]]]:
     """Each language once, with every way it is offered (from the prefetched rows)."""
+    labels = {value: str(label) for value, label in LanguageProvision.choices}
     offered: dict[int, tuple[Language, list[str]]] = {}
     for row in service.service_languages.all():
-        offered.setdefault(row.language_id, (row.language, []))[1].append(row.get_provision_display())
+        offered.setdefault(row.language_id, (row.language, []))[1].append(labels.get(row.provision, row.provision))
     return sorted(offered.values(), key=lambda item: (not item[0].featured, item[0].name))
 
 
