@@ -135,6 +135,8 @@ INSTALLED_APPS = [
     "partners",
     "api",
     "editing",
+    "signposting",
+    "feedback",
 ]
 
 MIDDLEWARE = [
@@ -166,6 +168,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "partners.context_processors.site",
+                "signposting.context_processors.shortlist",
             ],
         },
     },
@@ -267,6 +270,10 @@ MAP_TILE_ATTRIBUTION = env_str(
     "MAP_TILE_ATTRIBUTION",
     '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
 )
+# "Report a problem" forms one client may send per hour. Counted in Django's cache under a
+# keyed hash of the address (never stored in the database). The default cache is per
+# process: with several server processes, configure a shared cache to make the limit exact.
+PROBLEM_REPORTS_PER_HOUR = env_int("PROBLEM_REPORTS_PER_HOUR", 5)
 # Listings not confirmed for this many days count as needing a check.
 STALE_AFTER_DAYS = env_int("STALE_AFTER_DAYS", 183)
 # Owners of a listing due for a check are reminded again every this many days.
@@ -281,6 +288,7 @@ for _name, _value, _low, _high in (
     ("MAP_ZOOM", MAP_ZOOM, 0, 19),
     ("REMINDER_INTERVAL_DAYS", REMINDER_INTERVAL_DAYS, 1, 3650),
     ("INVITATION_VALID_DAYS", INVITATION_VALID_DAYS, 1, 365),
+    ("PROBLEM_REPORTS_PER_HOUR", PROBLEM_REPORTS_PER_HOUR, 1, 1000),
 ):
     if not _low <= _value <= _high:
         raise ImproperlyConfigured(f"{_name} must be between {_low} and {_high}, not {_value}.")

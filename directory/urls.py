@@ -8,6 +8,8 @@ admin.site.site_title = "Directory moderation"
 
 urlpatterns = [
     path("", include("partners.urls")),
+    path("", include("signposting.urls")),
+    path("", include("feedback.urls")),
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),
     # The API's root without its slash answers too: a redirect would carry no CORS header.
