@@ -2,7 +2,7 @@
 
 from django import template
 
-from partners.models import ReferralKind, ReferralRoute, Service
+from partners.models import Language, LanguageProvision, ReferralKind, ReferralRoute, Service
 
 register = template.Library()
 
@@ -25,3 +25,17 @@ def web_link(url: str) -> str:
     """The address if it is a web page (http or https), else "": never a javascript: or data: link."""
     text = (url or "").strip()
     return text if text.lower().startswith(("https://", "http://")) else ""
+
+
+@register.filter
+def languages_by_way(service: Service) -> list[tuple[str, list[Language]]]:
+    """The languages grouped by how they are offered (staff first): short enough for a printed sheet."""
+    order = [value for value, _label in LanguageProvision.choices]
+    labels = dict(LanguageProvision.choices)
+    grouped: dict[str, list[Language]] = {}
+    for row in service.service_languages.all():
+        grouped.setdefault(row.provision, []).append(row.language)
+    return [
+        (str(labels.get(way, way)), sorted(languages, key=lambda language: (not language.featured, language.name)))
+        for way, languages in sorted(grouped.items(), key=lambda item: order.index(item[0]) if item[0] in order else 99)
+    ]
