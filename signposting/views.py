@@ -32,9 +32,9 @@ from .shortlist import (
 def shortlist(request: HttpRequest) -> HttpResponse:
     """Anyone: the services on their shortlist, or those of a share link (?service=…)."""
     if "service" in request.GET:
-        slugs, notes = _shared_slugs(request)
+        slugs, junk, over = clean_slugs(request.GET.getlist("service"))
         services, missing = shortlisted_services(slugs)
-        notes = _missing_note(len(missing)) + notes
+        notes = _missing_note(junk + len(missing)) + _over_note(over)
     else:
         services, notes = _session_services(request)
     slugs = [service.slug for service in services]
@@ -54,7 +54,7 @@ def shortlist(request: HttpRequest) -> HttpResponse:
 def shortlist_print(request: HttpRequest) -> HttpResponse:
     """Anyone: an A4 signposting sheet of their shortlist or of a share link, with a QR code of the link."""
     if "service" in request.GET:
-        slugs, _notes = _shared_slugs(request)
+        slugs, _junk, _over = clean_slugs(request.GET.getlist("service"))
         services, _missing = shortlisted_services(slugs)
     else:
         services, _notes = _session_services(request)
@@ -189,20 +189,17 @@ def _session_services(request: HttpRequest) -> tuple[list, list[str]]:
     return services, []
 
 
-def _shared_slugs(request: HttpRequest) -> tuple[list[str], list[str]]:
-    """The slugs of a share link, and a note for anything in it we could not use."""
-    slugs, junk, over = clean_slugs(request.GET.getlist("service"))
-    notes = _missing_note(junk)
-    if over:
-        notes.append(
-            ngettext(
-                "A shared list shows at most %(max)s services, so %(count)s service is not shown.",
-                "A shared list shows at most %(max)s services, so %(count)s services are not shown.",
-                over,
-            )
-            % {"max": MAX_SERVICES, "count": over}
+def _over_note(count: int) -> list[str]:
+    if not count:
+        return []
+    return [
+        ngettext(
+            "A shared list shows at most %(max)s services, so %(count)s service is not shown.",
+            "A shared list shows at most %(max)s services, so %(count)s services are not shown.",
+            count,
         )
-    return slugs, notes
+        % {"max": MAX_SERVICES, "count": count}
+    ]
 
 
 def _missing_note(count: int) -> list[str]:
