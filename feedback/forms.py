@@ -1,6 +1,7 @@
 """The "Report a problem" form: validates and tidies, nothing more."""
 
 from django import forms
+from django.contrib.auth.base_user import BaseUserManager
 from django.utils.translation import gettext_lazy as _
 
 from .models import ProblemKind, ProblemReport
@@ -57,6 +58,10 @@ class ProblemReportForm(forms.ModelForm):
     def is_spam(self) -> bool:
         """The trap field was filled in (call after is_valid)."""
         return bool(self.cleaned_data.get("website"))
+
+    def clean_reply_email(self) -> str:
+        # The part after the @ is not case-sensitive: keep it in lower case.
+        return BaseUserManager.normalize_email(self.cleaned_data.get("reply_email", ""))
 
     def clean_details(self) -> str:
         # Keep line breaks and tabs; drop other control characters.
