@@ -437,7 +437,7 @@ def test_results_and_service_pages_have_an_add_to_shortlist_button(client, rich)
         content = client.get(path).content.decode()
         assert 'action="/shortlist/add/" data-shortlist-form' in content, path
         assert 'name="service" value="mornings"' in content, path
-        assert 'Add to shortlist</span><span class="visually-hidden">: Women&#x27;s Wellbeing Mornings</span>' in (
+        assert 'Add to shortlist</span><span class="visually-hidden"> (Women&#x27;s Wellbeing Mornings)</span>' in (
             content
         ), path
 
