@@ -483,3 +483,14 @@ def test_the_report_takes_a_fixed_number_of_queries(moderator_client, counted, d
     # session and user 2, the rows 1, three vocabularies 3
     with django_assert_num_queries(6):
         moderator_client.get("/admin/feedback/needstat/")
+
+
+def test_the_moderators_group_can_work_the_queue_and_read_the_report(client, db):
+    from django.contrib.auth.models import Group
+
+    user = make_user(is_staff=True)
+    user.groups.add(Group.objects.get(name="Moderators"))
+    client.force_login(user)
+    assert client.get("/admin/feedback/problemreport/").status_code == 200
+    assert client.get("/admin/feedback/needstat/").status_code == 200
+    assert client.get("/admin/feedback/needstat/unmet-need.csv").status_code == 200
