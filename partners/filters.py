@@ -74,8 +74,14 @@ class BBoxFilter(django_filters.Filter):
 class SearchForm(forms.Form):
     """Resolves the place, and keeps the good values of a list that has a bad one."""
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, data=None, *args, **kwargs):
+        if data is not None:
+            # A form's empty choices ("Any language") send `language=`: that means no filter.
+            data = data.copy()
+            for name in FACETS:
+                if name in data:
+                    data.setlist(name, [value for value in data.getlist(name) if value])
+        super().__init__(data, *args, **kwargs)
         self.place: Place | None = None
 
     def clean_postcode(self) -> str:

@@ -1,12 +1,13 @@
 """Finding services: keywords, filters, place, ordering, option counts and map points.
 
-One entry point per answer: `search()` for the results page, `facet_counts()` for the
-numbers next to each filter option and `geojson()` for the map. They all take the same
-`SearchParams` (built and validated by `partners.filters.ServiceFilter`), so the list,
-the counts and the map always agree.
+`Search(params, vocabulary)` answers one search. `results()` gives the results page
+its ordered services, how many there are and the count next to every filter option
+(all counts in one statement); `geojson()` gives the map its points. Both start from
+`matching()`, so the list, the counts and the map always agree. `SearchParams` are
+read and checked by `partners.filters.ServiceFilter`; `search()` is the shortcut.
 
-Every condition is written as `pk IN (subquery)` over the join tables: no duplicate rows,
-no DISTINCT, and PostgreSQL evaluates each subquery once through its index.
+Every filter is `pk IN (subquery)` over the join tables: no duplicate rows, no
+DISTINCT, and PostgreSQL evaluates each subquery once through its index.
 
 Keywords: on PostgreSQL, full-text search over a tsvector column the database keeps
 itself (migration 0004: service name weight A, description C; organisation name D),

@@ -66,6 +66,13 @@ def test_a_bad_parameter_gets_a_message_linked_from_the_error_summary(client, se
     assert names(response) == ["Polish service", "Urdu service"]  # the search still ran
 
 
+def test_empty_values_from_a_form_mean_no_filter(client, services):
+    response = client.get("/search/?q=&postcode=&radius=3&language=&community=&support=&age=")
+    assert response.context["errors"] == []
+    assert names(response) == ["Polish service", "Urdu service"]
+    assert client.get("/search/geojson/?q=&postcode=&language=&community=&support=").status_code == 200
+
+
 def test_the_rest_of_the_search_still_applies(client, services):
     response = client.get("/search/", {"radius": "abc", "language": "ur", "bbox": "1,2"})
     assert response.status_code == 200

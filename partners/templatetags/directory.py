@@ -1,16 +1,24 @@
 """Small presentation helpers for listings: distances, language names, ways in."""
 
 import re
+from functools import lru_cache
 
 from django import template
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from partners.models import Language, LanguageProvision, ReferralKind, Service
 
 register = template.Library()
+
+
+@lru_cache(maxsize=64)
+def _labels(choices: type, language: str | None) -> dict[str, str]:
+    # get_FOO_display() translates and hashes every choice on every call; a result list
+    # would do that hundreds of times. Once per language is enough.
+    return {value: str(label) for value, label in choices.choices}
 
 
 @register.filter
@@ -28,17 +36,23 @@ def miles(value: float | None) -> str:
 @register.simple_tag
 def language_name(language: Language) -> SafeString:
     """English name, then the language's own name marked up with its language and direction."""
-    if not language.autonym or language.autonym.casefold() in language.name.casefold():
-        return format_html("{}", language.name)
-    if language.direction == "rtl":
-        return format_html('{} <span lang="{}" dir="rtl">{}</span>', language.name, language.code, language.autonym)
-    return format_html('{} <span lang="{}">{}</span>', language.name, language.code, language.autonym)
+    return _language_html(language.code, language.name, language.autonym, language.direction)
+
+
+@lru_cache(maxsize=512)
+def _language_html(code: str, name: str, autonym: str, direction: str) -> SafeString:
+    # Shown for every option and every result: build each language's markup once.
+    if not autonym or autonym.casefold() in name.casefold():
+        return format_html("{}", name)
+    if direction == "rtl":
+        return format_html('{} <span lang="{}" dir="rtl">{}</span>', name, code, autonym)
+    return format_html('{} <span lang="{}">{}</span>', name, code, autonym)
 
 
 @register.filter
 def languages_offered(service: Service) -> list[tuple[Language, list[str]]]:
     """Each language once, with every way it is offered (from the prefetched rows)."""
-    labels = {value: str(label) for value, label in LanguageProvision.choices}
+    labels = _labels(LanguageProvision, get_language())
     offered: dict[int, tuple[Language, list[str]]] = {}
     for row in service.service_languages.all():
         offered.setdefault(row.language_id, (row.language, []))[1].append(labels.get(row.provision, row.provision))
@@ -56,6 +70,13 @@ def routes_gp_first(service: Service) -> list:
     """The ways in, with referral by a GP first: a GP in an appointment looks for it."""
     order = {ReferralKind.GP: 0, ReferralKind.SELF: 1, ReferralKind.PROFESSIONAL: 2, ReferralKind.DROP_IN: 3}
     return sorted(service.referral_routes.all(), key=lambda route: order.get(route.kind, 9))
+
+
+@register.filter
+def ways_in(service: Service) -> list[tuple[str, str]]:
+    """(kind, label) of each way in, referral by a GP first."""
+    labels = _labels(ReferralKind, get_language())
+    return [(route.kind, labels.get(route.kind, route.kind)) for route in routes_gp_first(service)]
 
 
 @register.filter
