@@ -1,3 +1,5 @@
+"""The public side of feedback: report a problem with a listing."""
+
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from partners.models import Service
 from partners.search import public_services
 
 from .qr import MAX_QR_URL_LENGTH, qr_svg
@@ -165,14 +166,14 @@ def for_professionals(request: HttpRequest) -> HttpResponse:
 # --- Helpers -------------------------------------------------------------------------
 
 
-def _published(slug: str):
+def _published(slug: str) -> Service | None:
     """The published service with this slug (its name and slug only), or None."""
     if not SLUG_RE.fullmatch(slug):
         return None
     return public_services().filter(slug=slug).only("name", "slug").first()
 
 
-def _session_services(request: HttpRequest) -> tuple[list, list[str]]:
+def _session_services(request: HttpRequest) -> tuple[list[Service], list[str]]:
     """The services on the visitor's shortlist; services no longer listed are forgotten, with a note."""
     items = Shortlist(request.session)
     services, missing = shortlisted_services(items.slugs)
@@ -225,7 +226,9 @@ def _next_url(request: HttpRequest) -> str:
     return reverse("signposting:shortlist")
 
 
-def _answer(request: HttpRequest, slug: str, message: str, level: int = messages.SUCCESS, status: int = 200):
+def _answer(
+    request: HttpRequest, slug: str, message: str, level: int = messages.SUCCESS, status: int = 200
+) -> HttpResponse:
     """JSON for the script (the button's new state and the count), else a message and a redirect back."""
     items = Shortlist(request.session)
     if "application/json" in request.headers.get("Accept", ""):
