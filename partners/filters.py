@@ -79,8 +79,10 @@ class SearchForm(forms.Form):
             # A form's empty choices ("Any language") send `language=`: that means no filter.
             data = data.copy()
             for name in FACETS:
-                if name in data:
+                if hasattr(data, "setlist"):
                     data.setlist(name, [value for value in data.getlist(name) if value])
+                elif isinstance(data.get(name), list | tuple):
+                    data[name] = [value for value in data[name] if value]
         super().__init__(data, *args, **kwargs)
         self.place: Place | None = None
 

@@ -32,25 +32,25 @@ from django.contrib.postgres.search import (
     SearchVectorField,
     TrigramWordSimilarity,
 )
-from django.core.paginator import Page, Paginator
+from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db import connection
 from django.db.models import (
     BooleanField,
     Case,
-    Count,
     Expression,
     F,
     FloatField,
     Func,
-    Max,
     Min,
     Prefetch,
     Q,
     QuerySet,
     Value,
     When,
+    Window,
 )
-from django.db.models.functions import ASin, Cos, Least, Power, Radians, Sin, Sqrt, Substr
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import ASin, Cos, Least, Power, Radians, RowNumber, Sin, Sqrt
 from django.utils.translation import gettext_lazy as _
 
 from .models import (
@@ -75,7 +75,8 @@ RADIUS_DEFAULT = 3.0
 RADIUS_MIN = 0.1
 RADIUS_MAX = 50.0
 RADIUS_CHOICES = (1, 3, 5, 10, 25, 50)
-PAGE_SIZE = 20
+# Ten results a page, as NHS service search: short pages on a phone; the map shows them all.
+PAGE_SIZE = 10
 # The map never receives more than this many features; beyond it, grid clusters.
 MAP_MAX_POINTS = 1000
 MAP_CLUSTER_GRID = 24
@@ -875,8 +876,12 @@ class Search:
 
     def ordered(self) -> QuerySet[Service]:
         """The matching services in the chosen order, with `distance` (miles) and `rank`."""
+        queryset, ordering = self._in_order(self.matching())
+        return queryset.order_by(*ordering)
+
+    def _in_order(self, queryset: QuerySet[Service]) -> tuple[QuerySet[Service], list[str]]:
+        """The annotations the chosen order needs, and the order (ending in pk, so stable)."""
         params = self.params
-        queryset = self.matching()
         if params.place:
             # The nearest of each service's places: a grouped join, not a subquery per row.
             box = distance_box(params.place.latitude, params.place.longitude, params.radius)
@@ -889,32 +894,36 @@ class Search:
         # public is told they may be out of date); alphabetical order stays alphabetical.
         if sort == RELEVANCE:
             queryset = queryset.with_freshness().annotate(rank=self.engine.rank() if self.engine else Value(0.0))
-            return queryset.order_by("very_stale", "-rank", "name", "pk")
+            return queryset, ["very_stale", "-rank", "name", "pk"]
         if sort == DISTANCE:
             # Services with a place come first, nearest first; then those by phone, video or text.
             queryset = queryset.with_freshness().annotate(
                 remote=Case(When(distance__isnull=True, then=Value(1)), default=Value(0))
             )
-            return queryset.order_by("remote", "very_stale", "distance", "name", "pk")
-        return queryset.order_by("name", "pk")
+            return queryset, ["remote", "very_stale", "distance", "name", "pk"]
+        return queryset, ["name", "pk"]
 
-    def results(self) -> SearchResults:
-        """The ordered services, how many there are and the option counts."""
-        counts = self.counts(FACETS)
+    def results(self, page: str | int | None = 1) -> SearchResults:
+        """How many services match, the option counts, and one page of the services in
+        order: InvalidPage for a page number that is not a whole number from 1 to the last."""
+        number = page_number(page)
+        counts = self.counts(FACETS, page=number)
         if counts.total == 0 and len(self.keywords.terms) > 1:
             self.relaxed = True
-            relaxed = self.counts(FACETS)
+            relaxed = self.counts(FACETS, page=number)
             if relaxed.total:
                 counts = relaxed
             else:
                 self.relaxed = False
-        return SearchResults(self, self.ordered(), counts.total, counts.options)
+        paginator = Paginator(range(counts.total), PAGE_SIZE)
+        paginator.validate_number(number)
+        return SearchResults(self, counts.total, counts.options, Page(counts.page, number, paginator))
 
     def option_counts(self, facet: str) -> dict[str, int]:
         """How many services each option of one filter would give, the others kept."""
         return self.counts([facet], total=False).options[facet]
 
-    def counts(self, facets: Iterable[str], total: bool = True) -> Counts:
+    def counts(self, facets: Iterable[str], total: bool = True, page: int | None = None) -> Counts:
         """How many services match, and for each option of each filter how many there
         would be with it chosen (the other filters kept, this one's other choices set
         aside), in one statement.
@@ -922,7 +931,8 @@ class Search:
         The costly part (keywords, place, map area, age) is worked out once, in a common
         table expression that also records, as the bits of `mask`, which of the filters
         in use each service passes. The count for filter F's options reads the services
-        that pass every filter but F; the total reads those that pass them all."""
+        that pass every filter but F; the total reads those that pass them all; and one
+        page of those, in order, is read there too (their ids and distances)."""
         quote = connection.ops.quote_name
         active = [facet for facet in FACETS if self.params.values(facet)]
         bits = {facet: 1 << i for i, facet in enumerate(active)}
@@ -952,13 +962,12 @@ class Search:
             return f"(b.mask | {bits.get(facet, 0)}) = {everything}"
 
         if total:
-            parts.append(f"SELECT %s, '', COUNT(*), 0 FROM search_base b WHERE {passes(None)}")  # noqa: S608
+            parts.append(f"SELECT %s, '', COUNT(*), 0, CAST(NULL AS FLOAT) FROM search_base b WHERE {passes(None)}")  # noqa: S608
             params.append("")
         for facet in facets:
             if facet in ("cost", "gender"):
-                parts.append(
-                    f"SELECT %s, b.{facet}, COUNT(*), 0 FROM search_base b WHERE {passes(facet)} GROUP BY b.{facet}"  # noqa: S608
-                )
+                select = f"SELECT %s, b.{facet}, COUNT(*), 0, CAST(NULL AS FLOAT) FROM search_base b"  # noqa: S608
+                parts.append(f"{select} WHERE {passes(facet)} GROUP BY b.{facet}")
                 params.append(facet)
                 continue
             if facet == "referral":
@@ -977,13 +986,43 @@ class Search:
                 extra = f"SUM(CASE WHEN t.service_id IN ({for_all}) THEN 0 ELSE 1 END)"
                 params.append(self.vocabulary.community_all_id or 0)
             parts.append(
-                f"SELECT %s, CAST(t.{column} AS TEXT), {count}, {extra} FROM {table} t "  # noqa: S608
+                f"SELECT %s, CAST(t.{column} AS TEXT), {count}, {extra}, CAST(NULL AS FLOAT) FROM {table} t "  # noqa: S608
                 f"INNER JOIN search_base b ON b.id = t.service_id WHERE {passes(facet)} GROUP BY t.{column}"
             )
+        if page is not None:
+            # The page's services in the chosen order, from the same matching services.
+            matched = f"SELECT id FROM search_base b WHERE {passes(None)}"  # noqa: S608
+            in_base = RawSQL(matched, [])  # noqa: S611
+            queryset, ordering = self._in_order(Service.objects.filter(pk__in=in_base))
+            order = [F(name[1:]).desc() if name.startswith("-") else F(name).asc() for name in ordering]
+            queryset = queryset.annotate(position=Window(RowNumber(), order_by=order)).order_by(*ordering)
+            columns = ["pk", "position", "distance"] if self.params.place else ["pk", "position"]
+            distance = f"p.{quote('distance')}" if self.params.place else "CAST(NULL AS FLOAT)"
+            start = (page - 1) * PAGE_SIZE
+            listed = queryset.values_list(*columns)[start : start + PAGE_SIZE]
+            page_sql, page_params = listed.query.sql_with_params()
+            select = f"SELECT %s, CAST(p.{quote('pk')} AS TEXT), p.position, 0, {distance}"
+            parts.append(f"{select} FROM ({page_sql}) p")
+            params.extend(["page", *page_params])
         with connection.cursor() as cursor:
             cursor.execute(f"{sql} {' UNION ALL '.join(parts)}", params)
             rows = cursor.fetchall()
-        return self._read_counts(rows, facets)
+        counts = self._read_counts([row for row in rows if row[0] != "page"], facets)
+        listed = sorted((position, int(pk), distance) for key, pk, position, _x, distance in rows if key == "page")
+        counts.page = self._page_of([(pk, distance if self.params.place else None) for _p, pk, distance in listed])
+        return counts
+
+    @staticmethod
+    def _page_of(rows: list[tuple[int, float | None]]) -> list[Service]:
+        """The services of a page, in order, with what a result row shows and `distance`."""
+        found = with_result_details(Service.objects.filter(pk__in=[pk for pk, _d in rows])) if rows else []
+        by_id = {service.pk: service for service in found}
+        services = []
+        for pk, distance in rows:
+            service = by_id[pk]
+            service.distance = distance
+            services.append(service)
+        return services
 
     def _facet_sql(self, facet: str, id_column: str, alias: str) -> tuple[str, list]:
         """One filter as SQL on a row of services: id_column, alias.cost, alias.gender."""
@@ -1001,7 +1040,7 @@ class Search:
     def _read_counts(self, rows: list[tuple], facets: Iterable[str]) -> Counts:
         found: dict[str, dict[str, tuple[int, int]]] = defaultdict(dict)
         total = 0
-        for facet, value, n, extra in rows:
+        for facet, value, n, extra, _distance in rows:
             if facet == "":
                 total = n
             else:
@@ -1048,105 +1087,92 @@ class Search:
         return points
 
     def geojson(self, url_for_slug) -> dict:
-        """A GeoJSON FeatureCollection for the map; grid clusters past MAP_MAX_POINTS."""
-        if self.keywords.terms and len(self.keywords.terms) > 1 and not self.matching().exists():
+        """A GeoJSON FeatureCollection for the map, in one statement: every point up to
+        MAP_MAX_POINTS, past that a grid of at most MAP_CLUSTER_GRID² cells over the
+        searched area (a cell holding one point stays that service's point)."""
+        if len(self.keywords.terms) > 1 and not self.matching().exists():
             self.relaxed = True
-        points = self.map_points()
-        stats = points.aggregate(
-            count=Count("pk"),
-            south=Min("location__latitude"),
-            north=Max("location__latitude"),
-            west=Min("location__longitude"),
-            east=Max("location__longitude"),
+        params = self.params
+        points = (
+            self.map_points()
+            .order_by()
+            .annotate(
+                point_latitude=F("location__latitude"),
+                point_longitude=F("location__longitude"),
+                point_distance=F("distance") if params.place else Value(None, output_field=FloatField()),
+            )
+            .values_list("service_id", "location_id", "point_latitude", "point_longitude", "point_distance")
         )
-        if stats["count"] <= MAP_MAX_POINTS:
-            features = self._point_features(points, url_for_slug)
+        inner, inner_params = points.query.sql_with_params()
+        if params.bbox:
+            west, south, east, north = params.bbox
+            grid = ["%s", "%s", "%s", "%s"]
+            grid_params = [south, max((north - south) / MAP_CLUSTER_GRID, 1e-6)]
+            grid_params += [west, max((east - west) / MAP_CLUSTER_GRID, 1e-6)]
         else:
-            features = self._cluster_features(points, stats, url_for_slug)
-        return {
-            "type": "FeatureCollection",
-            "features": features,
-            "properties": {"count": stats["count"], "clustered": stats["count"] > MAP_MAX_POINTS},
-        }
-
-    def _point_features(self, points: QuerySet, url_for_slug) -> list[dict]:
-        fields = [
-            "service__name",
-            "service__slug",
-            "service__organisation__name",
-            "summary",
-            "location__latitude",
-            "location__longitude",
-            "location__address",
-            "location__town",
-            "location__postcode",
-        ]
-        if self.params.place:
-            fields.append("distance")
-        rows = (
-            points.annotate(summary=Substr("service__description", 1, 400))
-            .order_by("service__name", "service_id", "location_id")
-            .values_list(*fields)
-        )
-        features = []
-        for row in rows:
-            name, slug, organisation, description, lat, lon, address, town, postcode = row[:9]
-            properties = {
-                "name": name,
-                "slug": slug,
-                "url": url_for_slug(slug),
-                "organisation": organisation,
-                "summary": summary_of(description),
-                "address": ", ".join(part for part in (address, town, postcode) if part),
-            }
-            if self.params.place:
-                properties["distance"] = round(row[9], 2)
-            features.append(_point(lat, lon, properties))
-        return features
-
-    def _cluster_features(self, points: QuerySet, stats: dict, url_for_slug) -> list[dict]:
-        """Points grouped on a grid of at most MAP_CLUSTER_GRID² cells over the searched
-        area. A cell holding one point stays that service's point. The grouping reads
-        numbers only; the few lone points' names and addresses are joined afterwards."""
-        if self.params.bbox:
-            west, south, east, north = self.params.bbox
-        else:
-            west, south, east, north = stats["west"], stats["south"], stats["east"], stats["north"]
-        lat_step = max((north - south) / MAP_CLUSTER_GRID, 1e-6)
-        lon_step = max((east - west) / MAP_CLUSTER_GRID, 1e-6)
-        rows = (
-            points.order_by()
-            .annotate(point_latitude=F("location__latitude"), point_longitude=F("location__longitude"))
-            .values_list("service_id", "location_id", "point_latitude", "point_longitude")
-        )
-        inner, params = rows.query.sql_with_params()
+            cells = MAP_CLUSTER_GRID
+            grid = [
+                "e.south",
+                f"CASE WHEN e.north > e.south THEN (e.north - e.south) / {cells} ELSE 0.000001 END",
+                "e.west",
+                f"CASE WHEN e.east > e.west THEN (e.east - e.west) / {cells} ELSE 0.000001 END",
+            ]
+            grid_params = []
         quote = connection.ops.quote_name
         service, organisation, location = (quote(model._meta.db_table) for model in (Service, Organisation, Location))
-
-        # Only table names from the models and numbers go into the text.
-        # Only table names from the models and numbers go into the text.
+        # Only table names from the models and numbers go into the text; values are parameters.
         sql = f"""
-            SELECT c.n, c.latitude, c.longitude, c.south, c.north, c.west, c.east,
+            WITH map_points AS ({inner}),
+            map_extent AS (
+                SELECT COUNT(*) AS n, MIN(point_latitude) AS south, MAX(point_latitude) AS north,
+                       MIN(point_longitude) AS west, MAX(point_longitude) AS east
+                FROM map_points
+            )
+            SELECT r.n, r.latitude, r.longitude, r.south, r.north, r.west, r.east, r.distance, r.total,
                    s.name, s.slug, o.name, SUBSTR(s.description, 1, 400), l.address, l.town, l.postcode
             FROM (
-                SELECT FLOOR((p.point_latitude - %s) / %s) AS cell_y, FLOOR((p.point_longitude - %s) / %s) AS cell_x,
-                       COUNT(*) AS n, AVG(p.point_latitude) AS latitude, AVG(p.point_longitude) AS longitude,
-                       MIN(p.point_latitude) AS south, MAX(p.point_latitude) AS north,
-                       MIN(p.point_longitude) AS west, MAX(p.point_longitude) AS east,
-                       MIN(p.service_id) AS service_id, MIN(p.location_id) AS location_id
-                FROM ({inner}) p
-                GROUP BY 1, 2
-            ) c
-            LEFT JOIN {service} s ON c.n = 1 AND s.id = c.service_id
+                SELECT 1 AS n, p.point_latitude AS latitude, p.point_longitude AS longitude,
+                       NULL AS south, NULL AS north, NULL AS west, NULL AS east,
+                       p.service_id, p.location_id, p.point_distance AS distance, e.n AS total
+                FROM map_points p CROSS JOIN map_extent e
+                WHERE e.n <= %s
+                UNION ALL
+                SELECT COUNT(*), AVG(p.point_latitude), AVG(p.point_longitude),
+                       MIN(p.point_latitude), MAX(p.point_latitude), MIN(p.point_longitude), MAX(p.point_longitude),
+                       MIN(p.service_id), MIN(p.location_id), NULL, MAX(e.n)
+                FROM map_points p CROSS JOIN map_extent e
+                WHERE e.n > %s
+                GROUP BY FLOOR((p.point_latitude - {grid[0]}) / {grid[1]}),
+                         FLOOR((p.point_longitude - {grid[2]}) / {grid[3]})
+            ) r
+            LEFT JOIN {service} s ON r.n = 1 AND s.id = r.service_id
             LEFT JOIN {organisation} o ON o.id = s.organisation_id
-            LEFT JOIN {location} l ON c.n = 1 AND l.id = c.location_id
-            ORDER BY c.cell_y, c.cell_x
+            LEFT JOIN {location} l ON r.n = 1 AND l.id = r.location_id
+            ORDER BY r.n, s.name, r.service_id, r.location_id, r.latitude, r.longitude
         """  # noqa: S608
         with connection.cursor() as cursor:
-            cursor.execute(sql, [south, lat_step, west, lon_step, *params])
-            cells = cursor.fetchall()
-        features = []
-        for n, lat, lon, s_, n_, w_, e_, name, slug, org, description, address, town, postcode in cells:
+            cursor.execute(sql, [*inner_params, MAP_MAX_POINTS, MAP_MAX_POINTS, *grid_params])
+            rows = cursor.fetchall()
+        features, total = [], 0
+        for (
+            n,
+            lat,
+            lon,
+            s_,
+            n_,
+            w_,
+            e_,
+            distance,
+            row_total,
+            name,
+            slug,
+            org,
+            description,
+            address,
+            town,
+            postcode,
+        ) in rows:
+            total = row_total
             if n == 1:
                 properties = {
                     "name": name,
@@ -1156,24 +1182,31 @@ class Search:
                     "summary": summary_of(description),
                     "address": ", ".join(part for part in (address, town, postcode) if part),
                 }
+                if distance is not None:
+                    properties["distance"] = round(distance, 2)
             else:
                 properties = {"cluster": True, "count": n, "bounds": [w_, s_, e_, n_]}
             features.append(_point(lat, lon, properties))
-        return features
+        return {
+            "type": "FeatureCollection",
+            "features": features,
+            "properties": {"count": total, "clustered": total > MAP_MAX_POINTS},
+        }
 
 
-@dataclass(frozen=True)
+@dataclass
 class Counts:
     total: int
     options: dict[str, dict[str, int]]
+    page: list[Service] = field(default_factory=list)
 
 
 @dataclass
 class SearchResults:
     search: Search
-    queryset: QuerySet[Service]
     count: int
-    option_counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    option_counts: dict[str, dict[str, int]]
+    page: Page  # this page's services, in order, with `distance` when the search had a place
 
     @property
     def relaxed(self) -> bool:
@@ -1183,11 +1216,22 @@ class SearchResults:
     def sort(self) -> str:
         return self.search.params.effective_sort
 
-    def page(self, number: str | int | None) -> Page:
-        """One page of results with their details; InvalidPage past the end or for junk."""
-        paginator = Paginator(with_result_details(self.queryset), PAGE_SIZE)
-        paginator.count = self.count  # counted already (cached_property)
-        return paginator.page(number or 1)
+    @cached_property
+    def queryset(self) -> QuerySet[Service]:
+        """Every matching service, in order (for callers that want them all)."""
+        return self.search.ordered()
+
+
+def page_number(value: str | int | None) -> int:
+    """A page number from a query string: InvalidPage unless a whole number from 1 (and
+    not absurdly large: no search has a million pages, and the offset must fit SQL)."""
+    try:
+        number = int(str(value or 1))
+    except ValueError:
+        raise PageNotAnInteger(_("That page number is not a whole number.")) from None
+    if not 1 <= number <= 1_000_000:
+        raise EmptyPage(_("There is no such page of results."))
+    return number
 
 
 def _point(latitude: float, longitude: float, properties: dict) -> dict:
@@ -1208,6 +1252,8 @@ def summary_of(description: str, limit: int = 200) -> str:
     return text
 
 
-def search(params: SearchParams, vocabulary: Vocabulary, backend: str | None = None) -> SearchResults:
-    """The services matching a search, ordered, counted, ready to paginate."""
-    return Search(params, vocabulary, backend).results()
+def search(
+    params: SearchParams, vocabulary: Vocabulary, backend: str | None = None, page: str | int | None = 1
+) -> SearchResults:
+    """The services matching a search: how many, the option counts and one page, in order."""
+    return Search(params, vocabulary, backend).results(page)

@@ -54,12 +54,11 @@ def search_results(request: HttpRequest) -> HttpResponse:
     vocabulary = Vocabulary.load()
     filterset = ServiceFilter(request.GET, vocabulary=vocabulary)
     params = filterset.params()
-    finder = Search(params, vocabulary)
-    results = finder.results()
     try:
-        page = results.page(request.GET.get("page"))
+        results = Search(params, vocabulary).results(request.GET.get("page"))
     except InvalidPage:
         raise Http404(_("There is no such page of results.")) from None
+    page = results.page
     if counts_as_search(request, page.number):
         record_search(params, results.count)  # unmet need: counts by filters and week, nothing personal
     counts = results.option_counts

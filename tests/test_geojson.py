@@ -143,8 +143,8 @@ def test_a_lone_point_in_a_cluster_grid_cell_stays_a_service(client, db, monkeyp
     assert far[0]["properties"]["url"] == "/services/far-away/"
 
 
-# vocabularies 2, postcode 1, points' extent 1, points 1
-GEOJSON_QUERIES = 5
+# vocabularies 2, postcode 1, the points (or clusters) with their extent 1
+GEOJSON_QUERIES = 4
 
 
 @pytest.mark.parametrize("count", [3, 30])

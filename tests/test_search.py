@@ -5,7 +5,7 @@ from django.db import connection
 from geopy.distance import geodesic
 
 from partners.models import Status
-from partners.search import SearchParams, Vocabulary, search
+from partners.search import PAGE_SIZE, SearchParams, Vocabulary, search
 from tests.factories import days_ago, make_location, make_organisation, make_postcode, make_service
 
 pytestmark = pytest.mark.django_db
@@ -257,31 +257,46 @@ def test_bbox_and_radius_both_apply(client, spread):
 
 
 def test_pages_are_stable_and_cover_every_result_once(client):
-    for i in range(45):
+    total = 2 * PAGE_SIZE + 5
+    for i in range(total):
         make_service("Same name", organisation=make_organisation(f"Org {i}"))
     seen = []
     for page in ("1", "2", "3"):
         seen += [s.pk for s in client.get("/search/", {"page": page}).context["page"].object_list]
-    assert len(seen) == 45 == len(set(seen))
+    assert len(seen) == total == len(set(seen))
     again = [s.pk for s in client.get("/search/", {"page": "2"}).context["page"].object_list]
-    assert again == seen[20:40]
+    assert again == seen[PAGE_SIZE : 2 * PAGE_SIZE]
 
 
 def test_distance_order_holds_across_pages(client, keighley):
-    for i in range(25):
+    total = PAGE_SIZE + 5
+    for i in range(total):
         make_service(f"Service {i:02d}", locations=[at(KEIGHLEY[0] + i * 0.01, KEIGHLEY[1])])
     first = client.get("/search/", {"postcode": "BD21 3DN", "radius": "50"}).context["page"].object_list
     second = client.get("/search/", {"postcode": "BD21 3DN", "radius": "50", "page": "2"}).context["page"].object_list
     distances = [s.distance for s in [*first, *second]]
-    assert len(distances) == 25
+    assert len(distances) == total
     assert distances == sorted(distances)
 
 
+def test_relevance_order_holds_across_pages(client):
+    for i in range(PAGE_SIZE + 3):
+        make_service(f"Walks {i:02d}", description="Befriending walks.")
+    make_service("Out and about", description="Not this one.")
+    make_service("Befriending first")
+    names = []
+    for page in ("1", "2"):
+        response = client.get("/search/", {"q": "befriending", "page": page})
+        names += [s.name for s in response.context["page"].object_list]
+    assert names[0] == "Befriending first"  # a name match ranks above descriptions
+    assert len(names) == len(set(names)) == PAGE_SIZE + 4
+
+
 def test_the_result_count_and_page_links_are_shown(client):
-    for i in range(21):
+    for i in range(PAGE_SIZE + 1):
         make_service(f"Service {i:02d}")
     content = client.get("/search/").content.decode()
-    assert "21 services found" in content
+    assert f"{PAGE_SIZE + 1} services found" in content
     assert "Page 1 of 2" in content
     assert 'rel="next" href="/search/?page=2"' in content
 
@@ -443,7 +458,7 @@ def test_the_results_page_query_count_does_not_depend_on_the_number_of_results(
     params = {"postcode": "BD21 3DN", "radius": "10", "language": "ur", "support": "counselling", "page": "1"}
     with django_assert_num_queries(PLACE_SEARCH_QUERIES):
         response = client.get("/search/", params)
-    assert len(response.context["page"].object_list) == min(count, 20)
+    assert len(response.context["page"].object_list) == min(count, PAGE_SIZE)
 
 
 @pytest.mark.parametrize("count", [3, 30])
@@ -464,7 +479,7 @@ def test_a_keyword_search_query_count_does_not_depend_on_the_number_of_results(
 def test_search_can_be_called_without_a_request(services):
     results = search(SearchParams(support=("counselling",)), Vocabulary.load())
     assert results.count == 2
-    assert [s.name for s in results.page(1).object_list] == ["Amber", "Cedar"]
+    assert [s.name for s in results.page.object_list] == ["Amber", "Cedar"]
 
 
 def test_the_filterset_gives_the_same_services_as_a_queryset(services):
