@@ -27,15 +27,11 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from django.contrib.postgres.search import (
-    SearchQuery,
-    SearchVector,
     SearchVectorField,
-    TrigramWordSimilarity,
 )
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db import connection
 from django.db.models import (
-    BooleanField,
     Case,
     Expression,
     F,
@@ -523,122 +519,145 @@ class DatabaseColumn(Expression):
         return f"{compiler.quote_name_unless_alias(self.alias)}.{connection.ops.quote_name(self.column)}", []
 
 
-def _matches(vector: Expression, query: Expression) -> Func:
-    """tsvector @@ tsquery, as a boolean expression usable in filter()."""
-    return Func(vector, query, arg_joiner=" @@ ", template="(%(expressions)s)", output_field=BooleanField())
-
-
 def _vector(column: str = "search_vector") -> DatabaseColumn:
     return DatabaseColumn(column, SearchVectorField())
 
 
 class PostgresKeywords:
-    """Full-text search with weights, stemming, synonyms and pg_trgm typo tolerance."""
+    """Full-text search with weights, stemming, synonyms and pg_trgm typo tolerance.
+
+    Each condition is one subquery of service ids written as SQL with parameters: the
+    tables are fixed, and building the same thing through the ORM cost more time than
+    running it. Every value the visitor typed is a parameter."""
 
     def __init__(self, keywords: Keywords):
         self.keywords = keywords
+        quote = connection.ops.quote_name
+        self.tables = {
+            name: quote(model._meta.db_table)
+            for name, model in (
+                ("service", Service),
+                ("organisation", Organisation),
+                ("support_type", SupportType),
+                ("service_support", ServiceSupport),
+                ("service_language", ServiceLanguage),
+                ("service_community", ServiceCommunity),
+            )
+        }
         self.known = self._known_terms()
 
     @staticmethod
-    def tsquery(term: Term) -> SearchQuery:
-        query = None
+    def tsquery(term: Term) -> tuple[str, list]:
+        """The term and its synonyms as one tsquery (OR), in SQL with parameters."""
+        parts, params = [], []
         for expansion in term.expansions:
             if " " in expansion:
-                part = SearchQuery(expansion, config="english", search_type="phrase")
+                parts.append("phraseto_tsquery('english', %s)")
+                params.append(expansion)
             else:
                 # Expansions are letters, marks and digits only (words_of), so safe as raw
                 # tsquery text; ':*' also finds longer words ("bereave" -> bereavement).
-                part = SearchQuery(
-                    f"{expansion}:*" if len(expansion) >= 4 else expansion, config="english", search_type="raw"
-                )
-            query = part if query is None else query | part
-        return query
+                parts.append("to_tsquery('english', %s)")
+                params.append(f"{expansion}:*" if len(expansion) >= 4 else expansion)
+        return f"({' || '.join(parts)})", params
 
-    def _support_ids(self, term: Term, typo: bool) -> QuerySet:
-        condition = Q(_matches(SearchVector("name", "description", config="english"), self.tsquery(term)))
+    def _typo(self, index: int) -> bool:
+        term = self.keywords.terms[index]
+        return not self.known[index] and len(term.word) >= TYPO_MIN_LENGTH and " " not in term.word
+
+    def _similar(self, column: str, word: str) -> tuple[str, list]:
+        # `column %> word` lets the trigram index find candidates; the threshold is ours.
+        return f"({column} %%> %s AND word_similarity(%s, {column}) >= %s)", [word, word, TYPO_SIMILARITY]
+
+    def _arms(self, term: Term, index: int) -> dict[str, tuple[str, list]]:
+        """Subqueries of the ids of services the term matches, by where it matched."""
+        t = self.tables
+        tsquery, tsquery_params = self.tsquery(term)
+        typo = self._typo(index)
+        support = f"to_tsvector('english', COALESCE(name, '') || ' ' || COALESCE(description, '')) @@ {tsquery}"
+        support_params = list(tsquery_params)
         if typo:
-            condition |= Q(similarity__gte=TYPO_SIMILARITY)
-        types = SupportType.objects.annotate(similarity=TrigramWordSimilarity(Value(term.word), "name"))
-        return ServiceSupport.objects.filter(supporttype_id__in=types.filter(condition).values("pk")).values(
-            "service_id"
-        )
-
-    def _organisation_ids(self, term: Term, typo: bool) -> QuerySet:
-        condition = Q(_matches(_vector(), self.tsquery(term)))
+            support += " OR word_similarity(%s, name) >= %s"
+            support_params += [term.word, TYPO_SIMILARITY]
+        organisation, organisation_params = f"search_vector @@ {tsquery}", list(tsquery_params)
         if typo:
-            condition |= Q(name__trigram_word_similar=term.word, similarity__gte=TYPO_SIMILARITY)
-        return (
-            Organisation.objects.annotate(similarity=TrigramWordSimilarity(Value(term.word), "name"))
-            .filter(condition)
-            .values("pk")
-        )
-
-    def _typo_ids(self, term: Term) -> Q:
-        def similar(column: str) -> QuerySet:
-            return (
-                Service.objects.filter(**{f"{column}__trigram_word_similar": term.word})
-                .annotate(similarity=TrigramWordSimilarity(Value(term.word), column))
-                .filter(similarity__gte=TYPO_SIMILARITY)
-                .values("pk")
+            similar, similar_params = self._similar("name", term.word)
+            organisation += f" OR {similar}"
+            organisation_params += similar_params
+        arms = {
+            "text": (f"SELECT id FROM {t['service']} WHERE search_vector @@ {tsquery}", tsquery_params),  # noqa: S608
+            "support": (
+                f"SELECT service_id FROM {t['service_support']} WHERE supporttype_id IN "  # noqa: S608
+                f"(SELECT id FROM {t['support_type']} WHERE {support})",
+                support_params,
+            ),
+            "organisation": (
+                f"SELECT id FROM {t['service']} WHERE organisation_id IN "  # noqa: S608
+                f"(SELECT id FROM {t['organisation']} WHERE {organisation})",
+                organisation_params,
+            ),
+        }
+        named = []
+        for table, column, ids in (
+            ("service_language", "language_id", term.language_ids),
+            ("service_community", "community_id", term.community_ids),
+        ):
+            if ids:
+                placeholders = ", ".join(["%s"] * len(ids))
+                named.append((f"SELECT service_id FROM {t[table]} WHERE {column} IN ({placeholders})", sorted(ids)))  # noqa: S608
+        if named:
+            arms["named"] = (" UNION ALL ".join(sql for sql, _p in named), [p for _s, ps in named for p in ps])
+        if typo:
+            name, name_params = self._similar("name", term.word)
+            description, description_params = self._similar("description", term.word)
+            arms["typo"] = (
+                f"SELECT id FROM {t['service']} WHERE {name} OR {description}",  # noqa: S608
+                name_params + description_params,
             )
-
-        return Q(pk__in=similar("name")) | Q(pk__in=similar("description"))
-
-    def _text_ids(self, term: Term) -> QuerySet:
-        return Service.objects.filter(_matches(_vector(), self.tsquery(term))).values("pk")
+        return arms
 
     def _known_terms(self) -> list[bool]:
         """Which terms the listings contain, in one query: only unknown words (most likely
         misspelt) are looked up by trigram similarity, which is slower and fuzzier."""
-        checks, params, known = [], [], []
+        t = self.tables
+        checks, params = [], []
         for term in self.keywords.terms:
             if term.language_ids or term.community_ids:
-                known.append(True)
+                checks.append("TRUE")
                 continue
-            known.append(None)
-            for queryset in (
-                self._text_ids(term),
-                Organisation.objects.filter(_matches(_vector(), self.tsquery(term))).values("pk"),
-                SupportType.objects.filter(
-                    _matches(SearchVector("name", "description", config="english"), self.tsquery(term))
-                ).values("pk"),
-            ):
-                sql, query_params = queryset[:1].query.sql_with_params()
-                checks.append(f"EXISTS({sql})")
-                params.extend(query_params)
-        if checks:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT " + ", ".join(checks), params)
-                found = iter(cursor.fetchone())
-            for i, value in enumerate(known):
-                if value is None:
-                    known[i] = any(next(found) for _ in range(3))
-        return known
+            tsquery, tsquery_params = self.tsquery(term)
+            support = f"to_tsvector('english', COALESCE(name, '') || ' ' || COALESCE(description, '')) @@ {tsquery}"
+            checks.append(
+                f"(EXISTS(SELECT 1 FROM {t['service']} WHERE search_vector @@ {tsquery})"  # noqa: S608
+                f" OR EXISTS(SELECT 1 FROM {t['organisation']} WHERE search_vector @@ {tsquery})"
+                f" OR EXISTS(SELECT 1 FROM {t['support_type']} WHERE {support}))"
+            )
+            params += tsquery_params * 3
+        if not checks:
+            return []
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT " + ", ".join(checks), params)
+            return list(cursor.fetchone())
 
     def condition(self, term: Term, index: int) -> Q:
-        typo = not self.known[index] and len(term.word) >= TYPO_MIN_LENGTH and " " not in term.word
-        q = Q(pk__in=self._text_ids(term))
-        q |= Q(pk__in=self._support_ids(term, typo))
-        q |= Q(organisation_id__in=self._organisation_ids(term, typo))
-        if typo:
-            q |= self._typo_ids(term)
-        return q | _named_q(term)
+        # OR of separate IN conditions: PostgreSQL hashes each subquery once and probes the
+        # hashes (one IN of a UNION becomes a join that it plans worse).
+        condition = Q()
+        for sql, params in self._arms(term, index).values():
+            condition |= Q(pk__in=RawSQL(sql, params))  # noqa: S611
+        return condition
 
     def rank(self) -> Expression:
-        query = None
-        for term in self.keywords.terms:
-            query = self.tsquery(term) if query is None else query | self.tsquery(term)
         # ts_rank's default weights: A 1.0 (name), C 0.2 (description). Support types sit
         # between (B 0.4), the organisation's name below (D 0.1).
-        score = Func(_vector(), query, function="ts_rank", output_field=FloatField())
+        queries = [self.tsquery(term) for term in self.keywords.terms]
+        tsquery = RawSQL(" || ".join(sql for sql, _p in queries), [p for _s, ps in queries for p in ps])  # noqa: S611
+        score = Func(_vector(), tsquery, function="ts_rank", output_field=FloatField())
+        weights = {"support": 0.4, "organisation": 0.1, "named": 0.3, "typo": 0.2}
         for index, term in enumerate(self.keywords.terms):
-            typo = not self.known[index] and len(term.word) >= TYPO_MIN_LENGTH and " " not in term.word
-            score = score + _bonus(Q(pk__in=self._support_ids(term, typo)), 0.4)
-            score = score + _bonus(Q(organisation_id__in=self._organisation_ids(term, typo)), 0.1)
-            if term.language_ids or term.community_ids:
-                score = score + _bonus(_named_q(term), 0.3)
-            if typo:
-                score = score + _bonus(self._typo_ids(term), 0.2)
+            for name, (sql, params) in self._arms(term, index).items():
+                if name in weights:
+                    score = score + _bonus(Q(pk__in=RawSQL(sql, params)), weights[name])  # noqa: S611
         return score
 
 
