@@ -219,8 +219,13 @@ def _missing_note(count: int) -> list[str]:
 def _next_url(request: HttpRequest) -> str:
     """Where to go back to: the page the form was on, if it is one of ours; else the shortlist."""
     target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    # Control characters (a line break would end the Location header) make it no address of ours.
+    if (
+        target
+        and target.isprintable()
+        and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
     ):
         return target
     return reverse("signposting:shortlist")

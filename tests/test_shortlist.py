@@ -148,9 +148,12 @@ def test_a_service_taken_off_the_directory_leaves_the_shortlist_with_a_note(clie
         "https://testserver.evil.example/",
         "\\\\evil.example",
         "/\\evil.example",
+        "/search/\r\nSet-Cookie: x=y",
+        "/search/\x00",
+        "\t//evil.example",
     ],
 )
-def test_a_next_address_on_another_site_is_refused(client, three, target):
+def test_a_next_address_on_another_site_or_with_control_characters_is_refused(client, three, target):
     response = add(client, "amber", data={"next": target})
     assert response.status_code == 302
     assert response["Location"] == "/shortlist/"
