@@ -16,7 +16,7 @@ RATE_SCOPE = "problem-report"
 def report_problem(request: HttpRequest, slug: str) -> HttpResponse:
     """Anyone: tell us a published listing is wrong (no account, nothing personal required)."""
     service = get_object_or_404(public_services().select_related("organisation"), slug=slug)
-    form = ProblemReportForm(request.POST or None)
+    form = ProblemReportForm(request.POST if request.method == "POST" else None)
     limited = False
     if request.method == "POST":
         limited = ratelimit.is_limited(RATE_SCOPE, request, settings.PROBLEM_REPORTS_PER_HOUR)

@@ -494,3 +494,9 @@ def test_the_moderators_group_can_work_the_queue_and_read_the_report(client, db)
     assert client.get("/admin/feedback/problemreport/").status_code == 200
     assert client.get("/admin/feedback/needstat/").status_code == 200
     assert client.get("/admin/feedback/needstat/unmet-need.csv").status_code == 200
+
+
+def test_an_empty_post_shows_what_is_missing(client, service):
+    response = client.post("/services/circle/report/")
+    assert response.status_code == 200
+    assert "Choose what is wrong with the listing." in response.content.decode()
