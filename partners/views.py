@@ -62,6 +62,9 @@ def search_results(request: HttpRequest) -> HttpResponse:
     if counts_as_search(request, page.number):
         record_search(params, results.count)  # unmet need: counts by filters and week, nothing personal
     counts = results.option_counts
+    # Links from this page (and the map's data) carry only what could be used: the map
+    # shows what the list shows, and a problem is not repeated on every next page.
+    query = _usable_query(request.GET, params, filterset.form.errors)
     context = {
         "filterset": filterset,
         "form": filterset.form,
@@ -70,17 +73,16 @@ def search_results(request: HttpRequest) -> HttpResponse:
         "page": page,
         "errors": filterset.error_list(),
         "filter_groups": _filter_groups(params, vocabulary, counts, filterset.form.errors),
-        "active_filters": _active_filters(request.GET, params, vocabulary),
+        "active_filters": _active_filters(query, params, vocabulary),
         "filters_chosen": sum(len(params.values(facet)) for facet in FACETS) + (params.age is not None),
         "radius_options": radius_options(params.radius),
         "place_errors": [m for name in ("postcode", "lat", "lon", "bbox") for m in filterset.form.errors.get(name, [])],
         "sorts": [(value, SORTS[value]) for value in params.available_sorts],
-        "wider_radius_url": _wider_radius_url(request.GET, params),
-        "without_place_url": _url(request.GET, dict.fromkeys(PLACE_PARAMETERS)),
-        "previous_url": _page_url(request.GET, page.number - 1) if page.has_previous() else "",
-        "next_url": _page_url(request.GET, page.number + 1) if page.has_next() else "",
-        "map_config": _map_config(request.GET, params),
-        "query": request.GET,
+        "wider_radius_url": _wider_radius_url(query, params),
+        "without_place_url": _url(query, dict.fromkeys(PLACE_PARAMETERS)),
+        "previous_url": _page_url(query, page.number - 1) if page.has_previous() else "",
+        "next_url": _page_url(query, page.number + 1) if page.has_next() else "",
+        "map_config": _map_config(query, params),
     }
     return render(request, "partners/search.html", context)
 
@@ -191,6 +193,26 @@ def _filter_groups(params: SearchParams, vocabulary: Vocabulary, counts: dict, e
                 choices.append(choice)
         groups.append(FilterGroup(facet, _legend(facet), choices, more, list(errors.get(facet, []))))
     return groups
+
+
+def _usable_query(query: QueryDict, params: SearchParams, errors: dict) -> QueryDict:
+    """The query string without the values that could not be used, nor empty ones."""
+    usable = query.copy()
+    for name in errors:
+        if name in FACETS:
+            usable.setlist(name, list(params.values(name)))
+        elif name in ("lat", "lon"):
+            usable.pop("lat", None)
+            usable.pop("lon", None)
+        else:
+            usable.pop(name, None)
+    for name in list(usable):
+        values = [value for value in usable.getlist(name) if value]
+        if values:
+            usable.setlist(name, values)
+        else:
+            usable.pop(name)
+    return usable
 
 
 def _url(query: QueryDict, remove: dict[str, str | None] | None = None, **changes) -> str:

@@ -79,6 +79,14 @@ def test_the_rest_of_the_search_still_applies(client, services):
     assert names(response) == ["Urdu service"]
 
 
+def test_links_and_the_map_carry_only_what_could_be_used(client, services):
+    response = client.get("/search/", {"language": ["zz", "ur"], "radius": "abc", "postcode": "ZZ9 9ZZ", "q": ""})
+    config = response.context["map_config"]
+    assert config["geojsonUrl"] == "/search/geojson/?language=ur"
+    assert client.get(config["geojsonUrl"]).status_code == 200
+    assert [a.remove_url for a in response.context["active_filters"]] == ["/search/"]
+
+
 def test_an_unknown_value_among_good_ones_is_dropped_alone(client, services):
     response = client.get("/search/", {"language": ["zz", "ur"]})
     assert names(response) == ["Urdu service"]

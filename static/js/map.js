@@ -163,7 +163,7 @@
         var note = document.createElement("p");
         note.className = "error-message";
         note.textContent = messages.loadError || "";
-        section.insertBefore(note, container);
+        container.parentNode.insertBefore(note, container);
     }
 
     function load(url, fit) {

@@ -12,8 +12,11 @@ KEIGHLEY = (53.868739, -1.907502)
 
 
 def offline_tiles(page: Page) -> Page:
-    """No network here: answer map tile requests with nothing, quickly."""
+    """No network here: answer map tile requests with nothing, quickly. Also keep any
+    script error (page.script_errors) so tests can say there were none."""
     page.route(re.compile(r"https?://[^/]*tile\.openstreetmap\.org/.*"), lambda route: route.fulfill(status=204))
+    page.script_errors = []
+    page.on("pageerror", lambda error: page.script_errors.append(str(error)))
     return page
 
 
@@ -71,6 +74,7 @@ def test_public_pages_have_no_accessibility_violations_on_a_desktop(page, direct
     offline_tiles(page).goto(path)
     page.wait_for_load_state("networkidle")
     assert_accessible(page)
+    assert page.script_errors == []
 
 
 @pytest.mark.parametrize("path", PAGES)
@@ -78,6 +82,14 @@ def test_public_pages_have_no_accessibility_violations_on_a_phone(phone_page, di
     offline_tiles(phone_page).goto(path)
     phone_page.wait_for_load_state("networkidle")
     assert_accessible(phone_page)
+    assert phone_page.script_errors == []
+
+
+def test_the_map_shows_the_same_search_as_the_list_when_a_parameter_was_bad(page, directory):
+    offline_tiles(page).goto("/search/?language=ur&language=zz&radius=abc")
+    expect(page.get_by_role("heading", name="2 services found")).to_be_visible()
+    expect(page.locator(".leaflet-marker-icon")).to_have_count(1)  # the Urdu service with a place
+    assert page.script_errors == []
 
 
 def test_a_postcode_error_is_summarised_linked_and_focused(page, directory):
