@@ -54,31 +54,45 @@ def reference_data(transactional_db):
     seed_reference_data(django_apps.get_model)
 
 
-@pytest.fixture
-def page(browser: Browser, live_server, reference_data) -> Page:
-    context = browser.new_context(viewport=DESKTOP, base_url=live_server.url)
+def _open_page(browser: Browser, live_server, **context_options) -> Page:
+    context = browser.new_context(base_url=live_server.url, **context_options)
     page = context.new_page()
     page.set_default_timeout(10_000)
+    # Every browser test is also a Content Security Policy test: the browser reports
+    # each blocked inline script or style on the console.
+    page.csp_violations = []
+    page.on(
+        "console",
+        lambda message: "Content Security Policy" in message.text and page.csp_violations.append(message.text),
+    )
+    return page
+
+
+def _close_page(page: Page) -> None:
+    violations = page.csp_violations
+    page.context.close()
+    assert not violations, "Content Security Policy violations:\n" + "\n".join(violations)
+
+
+@pytest.fixture
+def page(browser: Browser, live_server, reference_data) -> Page:
+    page = _open_page(browser, live_server, viewport=DESKTOP)
     yield page
-    context.close()
+    _close_page(page)
 
 
 @pytest.fixture
 def phone_page(browser: Browser, live_server, reference_data) -> Page:
-    context = browser.new_context(viewport=PHONE, base_url=live_server.url, is_mobile=True, has_touch=True)
-    page = context.new_page()
-    page.set_default_timeout(10_000)
+    page = _open_page(browser, live_server, viewport=PHONE, is_mobile=True, has_touch=True)
     yield page
-    context.close()
+    _close_page(page)
 
 
 @pytest.fixture
 def no_js_page(browser: Browser, live_server, reference_data) -> Page:
-    context = browser.new_context(viewport=DESKTOP, base_url=live_server.url, java_script_enabled=False)
-    page = context.new_page()
-    page.set_default_timeout(10_000)
+    page = _open_page(browser, live_server, viewport=DESKTOP, java_script_enabled=False)
     yield page
-    context.close()
+    _close_page(page)
 
 
 _axe = Axe()
