@@ -15,6 +15,7 @@ from django.utils.translation import ngettext
 
 from accounts.forms import RefuseForm
 from accounts.models import Role
+from directory.admin_filters import QueueStateFilter
 from partners.models import Status
 
 from . import services
@@ -22,27 +23,12 @@ from .diff import diff
 from .models import Reminder, Revision, RevisionState, StaleService
 
 
-class StateFilter(admin.SimpleListFilter):
+class StateFilter(QueueStateFilter):
     """The queue opens on what needs a decision: pending changes."""
 
     title = _("state")
-    parameter_name = "state"
-
-    def lookups(self, request, model_admin):
-        return [*RevisionState.choices, ("all", _("All"))]
-
-    def choices(self, changelist):
-        value = self.value() or RevisionState.PENDING
-        for lookup, title in self.lookup_choices:
-            yield {
-                "selected": value == lookup,
-                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
-                "display": title,
-            }
-
-    def queryset(self, request, queryset):
-        value = self.value() or RevisionState.PENDING
-        return queryset if value == "all" else queryset.filter(state=value)
+    states = RevisionState
+    default = RevisionState.PENDING
 
 
 class KindFilter(admin.SimpleListFilter):

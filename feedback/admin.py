@@ -16,33 +16,20 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from directory.admin_filters import QueueStateFilter
+
 from .models import NeedStat, ProblemReport, ReportState
 from .needs import FEW_RESULTS, need_report
 
 # --- Problem reports ------------------------------------------------------------------------
 
 
-class ReportStateFilter(admin.SimpleListFilter):
+class ReportStateFilter(QueueStateFilter):
     """The queue opens on what needs doing: open reports."""
 
     title = gettext_lazy("state")
-    parameter_name = "state"
-
-    def lookups(self, request, model_admin):
-        return [*ReportState.choices, ("all", _("All"))]
-
-    def choices(self, changelist):
-        value = self.value() or ReportState.OPEN
-        for lookup, title in self.lookup_choices:
-            yield {
-                "selected": value == lookup,
-                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
-                "display": title,
-            }
-
-    def queryset(self, request, queryset):
-        value = self.value() or ReportState.OPEN
-        return queryset if value == "all" else queryset.filter(state=value)
+    states = ReportState
+    default = ReportState.OPEN
 
 
 @admin.action(description=gettext_lazy("Mark resolved (deletes the reply email addresses)"), permissions=["change"])
