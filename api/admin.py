@@ -6,6 +6,7 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from directory.admin_tools import ReportPageAdmin
 from partners.exporter import export_listings
 
 from .exports import hsds_zip
@@ -14,24 +15,11 @@ from .models import Export
 
 
 @admin.register(Export)
-class ExportAdmin(admin.ModelAdmin):
+class ExportAdmin(ReportPageAdmin):
     """Moderators who may see services download the listings as CSV or HSDS JSON.
     There is nothing to add, change or delete here."""
 
-    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
-        return request.user.is_active and request.user.is_staff and request.user.has_perm("partners.view_service")
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return self.has_view_permission(request)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
+    view_permission = "partners.view_service"
 
     def get_urls(self) -> list:
         wrap = self.admin_site.admin_view

@@ -15,7 +15,7 @@ from django.utils.translation import ngettext
 
 from accounts.forms import RefuseForm
 from accounts.models import Role
-from directory.admin_filters import QueueStateFilter
+from directory.admin_tools import QueueStateFilter
 from partners.models import Status
 
 from . import services

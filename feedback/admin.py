@@ -16,7 +16,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from directory.admin_filters import QueueStateFilter
+from directory.admin_tools import QueueStateFilter, ReportPageAdmin
 
 from .models import NeedStat, ProblemReport, ReportState
 from .needs import FEW_RESULTS, need_report
@@ -121,24 +121,10 @@ class NeedReportForm(forms.Form):
 
 
 @admin.register(NeedStat)
-class NeedStatAdmin(admin.ModelAdmin):
+class NeedStatAdmin(ReportPageAdmin):
     """Moderators read the counts as a report and download it; nobody adds, changes or deletes them."""
 
-    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
-        user = request.user
-        return user.is_active and user.is_staff and user.has_perm("feedback.view_needstat")
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return self.has_view_permission(request)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
+    view_permission = "feedback.view_needstat"
 
     def get_urls(self) -> list:
         wrap = self.admin_site.admin_view
