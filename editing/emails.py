@@ -38,12 +38,14 @@ def send_freshness_reminder(organisation: Organisation, listings: Sequence, reci
     )
 
 
-def send_moderation_digest(revisions: Sequence, claims: Sequence, recipients: Sequence[str]) -> None:
+def send_moderation_digest(revisions: Sequence, claims: Sequence, reports: Sequence, recipients: Sequence[str]) -> None:
     send_templated(
         "moderation_digest",
         {
             "revisions": revisions,
             "claims": claims,
+            "reports": reports,
+            "reports_url": absolute_url(reverse("admin:feedback_problemreport_changelist")),
             "queue_url": absolute_url(reverse("admin:editing_revision_changelist")),
             "claims_url": absolute_url(reverse("admin:accounts_claim_changelist") + "?state__exact=pending"),
         },

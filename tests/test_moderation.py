@@ -469,3 +469,13 @@ def test_a_withdrawn_service_can_be_restored(client, service, owner, moderator):
     services.approve_revision(edit(service, owner, withdrawn=True), moderator)
     services.restore_revision(Revision.objects.of(service).approved().last(), moderator)
     assert client.get("/services/talking-circle/").status_code == 200
+
+
+def test_moderators_are_emailed_open_problem_reports(service, moderator):
+    from feedback.models import ProblemReport
+
+    ProblemReport.objects.create(service=service, kind="closed", details="The door was locked.")
+    call_command("notify_moderators", stdout=io.StringIO())
+    assert mail.outbox[0].subject == "Waiting for moderators, 1 problem report"
+    assert "Talking circle" in mail.outbox[0].body
+    assert "/admin/feedback/problemreport/" in mail.outbox[0].body
