@@ -370,3 +370,11 @@ def test_the_audit_log_is_read_only_in_the_admin(moderator_client, organisation)
     assert moderator_client.get("/admin/accounts/auditentry/").status_code == 200
     assert moderator_client.get("/admin/accounts/auditentry/add/").status_code == 403
     assert moderator_client.post(f"/admin/accounts/auditentry/{entry.pk}/delete/").status_code == 403
+
+
+def test_public_organisation_page_links_to_the_claim_form(client, db):
+    from tests.factories import make_organisation
+
+    organisation = make_organisation("Sunrise Wellbeing", slug="sunrise-wellbeing")
+    content = client.get(organisation.get_absolute_url()).content.decode()
+    assert 'href="/accounts/claim/sunrise-wellbeing/"' in content
