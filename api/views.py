@@ -4,11 +4,13 @@ Every answer, errors included, carries `Access-Control-Allow-Origin: *` so any
 web page can read the listings."""
 
 import json
+import logging
 import math
 import uuid
 from collections.abc import Callable, Iterable
 from functools import partial, wraps
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import render
@@ -34,6 +36,7 @@ from .openapi import LICENCE, openapi_document
 from .taxonomies import TAXONOMIES, all_terms, taxonomy_by_id, terms_by_id, terms_of
 
 ALLOWED_METHODS = "GET, HEAD, OPTIONS"
+logger = logging.getLogger("django.request")
 
 
 def json_response(data: dict, status: int = 200) -> JsonResponse:
@@ -77,6 +80,13 @@ def api_view(view: Callable) -> Callable:
                 response = error_response(message, status=400, parameter=error.parameter)
             except Http404 as error:
                 response = error_response(str(error) or _("Not found."), status=404)
+            except Exception:
+                # A fault of ours: logged like any server error, answered in JSON with the
+                # CORS header so the calling page can at least read that it failed.
+                if settings.DEBUG:
+                    raise
+                logger.exception("Internal Server Error: %s", request.path, extra={"request": request})
+                response = error_response(_("Something went wrong on our side. Please try again later."), 500)
         response["Access-Control-Allow-Origin"] = "*"
         return response
 

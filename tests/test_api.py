@@ -865,3 +865,18 @@ def test_term_uris_point_at_the_profile_page(client, db):
     term = get(client, f"/api/taxonomy_terms/{COMMUNITY.term_id('indian')}")
     assert term["term_uri"] == "http://testserver/api/profile/#community-indian"
     assert term["taxonomy_detail"]["uri"] == "http://testserver/api/profile/#taxonomy-community"
+
+
+def test_an_unexpected_fault_answers_json_500_with_cors(client, db, monkeypatch, caplog):
+    import api.views
+
+    def broken(site):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(api.views, "openapi_document", broken)
+    response = client.get("/api/openapi.json")
+    assert response.status_code == 500
+    assert response["Access-Control-Allow-Origin"] == "*"
+    assert "went wrong" in response.json()["error"]
+    assert "boom" not in response.content.decode()
+    assert "Internal Server Error: /api/openapi.json" in caplog.text
