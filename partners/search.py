@@ -43,10 +43,9 @@ from django.db.models import (
     QuerySet,
     Value,
     When,
-    Window,
 )
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import ASin, Cos, Least, Power, Radians, RowNumber, Sin, Sqrt
+from django.db.models.functions import ASin, Cos, Least, Power, Radians, Sin, Sqrt
 from django.utils.translation import gettext_lazy as _
 
 from .models import (
@@ -909,18 +908,25 @@ class Search:
             )
             queryset = queryset.annotate(distance=Min(distance, filter=in_box(box, prefix="locations__")))
         sort = params.effective_sort
-        # Listings nobody has confirmed for a long time rank below fresher ones (the
-        # public is told they may be out of date); alphabetical order stays alphabetical.
         if sort == RELEVANCE:
             queryset = queryset.with_freshness().annotate(rank=self.engine.rank() if self.engine else Value(0.0))
-            return queryset, ["very_stale", "-rank", "name", "pk"]
-        if sort == DISTANCE:
-            # Services with a place come first, nearest first; then those by phone, video or text.
+        elif sort == DISTANCE:
             queryset = queryset.with_freshness().annotate(
                 remote=Case(When(distance__isnull=True, then=Value(1)), default=Value(0))
             )
-            return queryset, ["remote", "very_stale", "distance", "name", "pk"]
-        return queryset, ["name", "pk"]
+        return queryset, self._ordering()
+
+    def _ordering(self) -> list[str]:
+        """The chosen order, by the names `_in_order` annotates (ending in pk, so stable)."""
+        sort = self.params.effective_sort
+        # Listings nobody has confirmed for a long time rank below fresher ones (the
+        # public is told they may be out of date); alphabetical order stays alphabetical.
+        if sort == RELEVANCE:
+            return ["very_stale", "-rank", "name", "pk"]
+        if sort == DISTANCE:
+            # Services with a place come first, nearest first; then those by phone, video or text.
+            return ["remote", "very_stale", "distance", "name", "pk"]
+        return ["name", "pk"]
 
     def results(self, page: str | int | None = 1) -> SearchResults:
         """How many services match, the option counts, and one page of the services in
@@ -956,9 +962,36 @@ class Search:
         active = [facet for facet in FACETS if self.params.values(facet)]
         bits = {facet: 1 << i for i, facet in enumerate(active)}
         everything = (1 << len(active)) - 1
-        core, core_params = (
-            self.matching(facets=False).order_by().values("pk", "cost", "gender").query.sql_with_params()
-        )
+        core_queryset, ordering = self.matching(facets=False), []
+        fields: list[str] = []
+        keys: dict[str, str] = {}
+        near, near_params = "", []
+        if page is not None:
+            # The page's order is worked out here too, once per service, so that the page
+            # is the first rows of search_base in that order (as `_in_order`, but a place's
+            # nearest location comes from the locations within the radius, not a join of all).
+            ordering = self._ordering()
+            sort = self.params.effective_sort
+            if sort in (RELEVANCE, DISTANCE):
+                core_queryset = core_queryset.with_freshness()
+            if sort == RELEVANCE:
+                core_queryset = core_queryset.annotate(rank=self.engine.rank() if self.engine else Value(0.0))
+            fields = [name.lstrip("-") for name in ordering if name not in ("pk", "remote", "distance")]
+            keys = {name: f"c.{quote(name)}" for name in fields}
+            if self.params.place:
+                # A matching service with a place has one within the radius, so its nearest
+                # place in the box is its nearest within the radius; the others have none.
+                nearest = (
+                    near_locations(self.params.place, self.params.radius)
+                    .values("service_id")
+                    .annotate(nearest=Min("distance"))
+                    .order_by()
+                )
+                near_sql, near_params = nearest.query.sql_with_params()
+                near = f" LEFT JOIN ({near_sql}) n ON n.service_id = c.{quote('pk')}"
+                keys["remote"] = "CASE WHEN n.nearest IS NULL THEN 1 ELSE 0 END"
+                keys["distance"] = "n.nearest"
+        core, core_params = core_queryset.order_by().values("pk", "cost", "gender", *fields).query.sql_with_params()
         mask, mask_params = ["0"], []
         for facet in active:
             condition, condition_params = self._facet_sql(facet, f"c.{quote('pk')}", "c")
@@ -967,10 +1000,11 @@ class Search:
         # Only table and column names from the models, and numbers, go into the text;
         # every value is a parameter.
         sql = (
-            "WITH search_base (id, cost, gender, mask) AS "  # noqa: S608
-            f"(SELECT c.{quote('pk')}, c.cost, c.gender, {' + '.join(mask)} FROM ({core}) c)"
+            f"WITH search_base (id, cost, gender, mask{''.join(f', {quote(k)}' for k in keys)}) AS "  # noqa: S608
+            f"(SELECT c.{quote('pk')}, c.cost, c.gender, {' + '.join(mask)}"
+            f"{''.join(f', {expression}' for expression in keys.values())} FROM ({core}) c{near})"
         )
-        params = [*mask_params, *core_params]
+        params = [*mask_params, *core_params, *near_params]
         parts: list[str] = []
 
         def passes(facet: str | None) -> str:
@@ -1009,20 +1043,16 @@ class Search:
                 f"INNER JOIN search_base b ON b.id = t.service_id WHERE {passes(facet)} GROUP BY t.{column}"
             )
         if page is not None:
-            # The page's services in the chosen order, from the same matching services.
-            matched = f"SELECT id FROM search_base b WHERE {passes(None)}"  # noqa: S608
-            in_base = RawSQL(matched, [])  # noqa: S611
-            queryset, ordering = self._in_order(Service.objects.filter(pk__in=in_base))
-            order = [F(name[1:]).desc() if name.startswith("-") else F(name).asc() for name in ordering]
-            queryset = queryset.annotate(position=Window(RowNumber(), order_by=order)).order_by(*ordering)
-            columns = ["pk", "position", "distance"] if self.params.place else ["pk", "position"]
+            # The page's services in the chosen order (ending in the id, so stable), from the
+            # same matching services; only the page's rows are numbered.
+            columns = {name: "id" if name == "pk" else quote(name.lstrip("-")) for name in ordering}
+            order = ", ".join(f"{columns[n]} {'DESC' if n.startswith('-') else 'ASC'}" for n in ordering)
             distance = f"p.{quote('distance')}" if self.params.place else "CAST(NULL AS FLOAT)"
             start = (page - 1) * PAGE_SIZE
-            listed = queryset.values_list(*columns)[start : start + PAGE_SIZE]
-            page_sql, page_params = listed.query.sql_with_params()
-            select = f"SELECT %s, CAST(p.{quote('pk')} AS TEXT), p.position, 0, {distance}"
-            parts.append(f"{select} FROM ({page_sql}) p")
-            params.extend(["page", *page_params])
+            listed = f"SELECT * FROM search_base b WHERE {passes(None)} ORDER BY {order} LIMIT %s OFFSET %s"  # noqa: S608
+            number = f"%s + ROW_NUMBER() OVER (ORDER BY {order})"
+            parts.append(f"SELECT %s, CAST(p.id AS TEXT), {number}, 0, {distance} FROM ({listed}) p")  # noqa: S608
+            params.extend(["page", start, PAGE_SIZE, start])
         with connection.cursor() as cursor:
             cursor.execute(f"{sql} {' UNION ALL '.join(parts)}", params)
             rows = cursor.fetchall()
