@@ -862,8 +862,11 @@ class Search:
         self.relaxed = False
         self._keyword_conditions: dict[str, Q] = {}
 
-    def matching(self, except_facet: str | None = None, facets: bool = True) -> QuerySet[Service]:
-        """The services matching every condition (but one filter, or no filters at all)."""
+    def matching(
+        self, except_facet: str | None = None, facets: bool = True, near: Expression | None = None
+    ) -> QuerySet[Service]:
+        """The services matching every condition (but one filter, or no filters at all);
+        near: the ids of the services with a place within the radius, if already known."""
         params = self.params
         queryset = public_services()
         if facets:
@@ -873,7 +876,8 @@ class Search:
         if params.age is not None:
             queryset = queryset.filter(age_q(params.age))
         if params.place:
-            near = near_locations(params.place, params.radius).values("service_id")
+            if near is None:
+                near = near_locations(params.place, params.radius).values("service_id")
             queryset = queryset.filter(Q(pk__in=near) | remote_q())
         if params.bbox:
             queryset = queryset.filter(pk__in=ServiceLocation.objects.filter(in_box(params.bbox)).values("service_id"))
@@ -966,6 +970,21 @@ class Search:
         fields: list[str] = []
         keys: dict[str, str] = {}
         near, near_params = "", []
+        if page is not None and self.params.place:
+            # Each service's nearest place within the radius, worked out once: it says which
+            # services are near, and how near. A matching service with a place has one within
+            # the radius, so this is its nearest place in the box (as `_in_order`).
+            nearest = (
+                near_locations(self.params.place, self.params.radius)
+                .values("service_id")
+                .annotate(nearest=Min("distance"))
+                .order_by()
+            )
+            near_sql, near_params = nearest.query.sql_with_params()
+            near = f"search_near (service_id, nearest) AS ({near_sql}), "
+            core_queryset = self.matching(facets=False, near=RawSQL("SELECT service_id FROM search_near", []))
+            keys["remote"] = "CASE WHEN n.nearest IS NULL THEN 1 ELSE 0 END"
+            keys["distance"] = "n.nearest"
         if page is not None:
             # The page's order is worked out here too, once per service, so that the page
             # is the first rows of search_base in that order (as `_in_order`, but a place's
@@ -977,34 +996,22 @@ class Search:
             if sort == RELEVANCE:
                 core_queryset = core_queryset.annotate(rank=self.engine.rank() if self.engine else Value(0.0))
             fields = [name.lstrip("-") for name in ordering if name not in ("pk", "remote", "distance")]
-            keys = {name: f"c.{quote(name)}" for name in fields}
-            if self.params.place:
-                # A matching service with a place has one within the radius, so its nearest
-                # place in the box is its nearest within the radius; the others have none.
-                nearest = (
-                    near_locations(self.params.place, self.params.radius)
-                    .values("service_id")
-                    .annotate(nearest=Min("distance"))
-                    .order_by()
-                )
-                near_sql, near_params = nearest.query.sql_with_params()
-                near = f" LEFT JOIN ({near_sql}) n ON n.service_id = c.{quote('pk')}"
-                keys["remote"] = "CASE WHEN n.nearest IS NULL THEN 1 ELSE 0 END"
-                keys["distance"] = "n.nearest"
+            keys = {name: f"c.{quote(name)}" for name in fields} | keys
         core, core_params = core_queryset.order_by().values("pk", "cost", "gender", *fields).query.sql_with_params()
         mask, mask_params = ["0"], []
         for facet in active:
             condition, condition_params = self._facet_sql(facet, f"c.{quote('pk')}", "c")
             mask.append(f"CASE WHEN {condition} THEN {bits[facet]} ELSE 0 END")
             mask_params.extend(condition_params)
+        join = f" LEFT JOIN search_near n ON n.service_id = c.{quote('pk')}" if near else ""
         # Only table and column names from the models, and numbers, go into the text;
         # every value is a parameter.
         sql = (
-            f"WITH search_base (id, cost, gender, mask{''.join(f', {quote(k)}' for k in keys)}) AS "  # noqa: S608
+            f"WITH {near}search_base (id, cost, gender, mask{''.join(f', {quote(k)}' for k in keys)}) AS "  # noqa: S608
             f"(SELECT c.{quote('pk')}, c.cost, c.gender, {' + '.join(mask)}"
-            f"{''.join(f', {expression}' for expression in keys.values())} FROM ({core}) c{near})"
+            f"{''.join(f', {expression}' for expression in keys.values())} FROM ({core}) c{join})"
         )
-        params = [*mask_params, *core_params, *near_params]
+        params = [*near_params, *mask_params, *core_params]
         parts: list[str] = []
 
         def passes(facet: str | None) -> str:
