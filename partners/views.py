@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.html import conditional_escape
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, npgettext
 
 from feedback.needs import counts_as_search, record_search
 
@@ -173,7 +173,7 @@ def _filter_groups(params: SearchParams, vocabulary: Vocabulary, counts: dict, e
 
     def noun(count: int) -> str:
         if count not in nouns:
-            nouns[count] = ngettext("service", "services", count)
+            nouns[count] = npgettext("count of services next to a filter option", "service", "services", count)
         return nouns[count]
 
     groups = []
