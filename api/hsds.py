@@ -34,7 +34,6 @@ from partners.models import (
     ReferralMethod,
     Service,
     ServiceLanguage,
-    Status,
 )
 
 from .taxonomies import (
@@ -96,7 +95,7 @@ def service_prefetches(prefix: str = "", *, locations: bool = True) -> list:
 
 def public_services() -> QuerySet[Service]:
     """Published services of published organisations: the only services the API shows."""
-    return Service.objects.published().filter(organisation__status=Status.PUBLISHED)
+    return Service.objects.public()
 
 
 def published_services() -> QuerySet[Service]:

@@ -214,6 +214,12 @@ def _very_stale_q(today: date | None = None) -> Q:
     return Q(last_verified__isnull=True) | Q(last_verified__lt=cutoff)
 
 
+class ServiceQuerySet(ListingQuerySet):
+    def public(self):
+        """Published services of published organisations: the only services the public ever sees."""
+        return self.published().filter(organisation__status=Status.PUBLISHED)
+
+
 class Listing(models.Model):
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=True)
     created = models.DateTimeField(_("created"), auto_now_add=True)
@@ -391,6 +397,8 @@ class Service(Listing):
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     email = models.EmailField(_("email"), blank=True)
     website = models.URLField(_("website"), blank=True)
+
+    objects = ServiceQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]

@@ -61,7 +61,6 @@ from .models import (
     ReferralRoute,
     Service,
     ServiceLanguage,
-    Status,
     SupportType,
 )
 from .postcodes import Place
@@ -786,7 +785,7 @@ def remote_q() -> Q:
 
 def public_services() -> QuerySet[Service]:
     """Published services of published organisations: the only ones the public ever sees."""
-    return Service.objects.published().filter(organisation__status=Status.PUBLISHED)
+    return Service.objects.public()
 
 
 def with_result_details(queryset: QuerySet[Service]) -> QuerySet[Service]:
