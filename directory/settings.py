@@ -258,6 +258,8 @@ _TASK_BACKENDS = {
 if TASK_BACKEND not in _TASK_BACKENDS:
     raise ImproperlyConfigured(f"TASK_BACKEND must be 'database' or 'immediate', not {TASK_BACKEND!r}.")
 TASKS = {"default": {"BACKEND": _TASK_BACKENDS[TASK_BACKEND]}}
+# Load balancers probe /healthz over plain HTTP on the private network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
 # --- Internationalisation -----------------------------------------------------
 
