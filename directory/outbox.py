@@ -7,7 +7,8 @@ a change and the message telling people about it are saved together or not at al
 `manage.py db_worker` sends it. A slow mail server never holds up a page, and one
 that is down never fails a request or loses a message: each failed attempt is
 recorded (a failed task, with its traceback) and a new attempt queued for later,
-RETRY_DELAYS apart, before we give up and log an error.
+RETRY_DELAYS apart, before we give up and log an error. Once a message is sent, or
+handed on to its next attempt, its task row keeps only the subject.
 
 Django's task framework has no retries of its own, hence the attempt count here.
 """
@@ -17,7 +18,7 @@ from datetime import timedelta
 
 from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.utils import timezone
-from django_tasks import default_task_backend, task
+from django_tasks import TaskContext, default_task_backend, task
 
 logger = logging.getLogger(__name__)
 
@@ -53,8 +54,8 @@ def queue(message: EmailMessage) -> None:
     deliver.enqueue(prepare(message))
 
 
-@task()
-def deliver(message: dict, attempt: int = 1) -> None:
+@task(takes_context=True)
+def deliver(context: TaskContext, message: dict, attempt: int = 1) -> None:
     """Send one prepared message; if the mail server fails, queue another attempt for later."""
     fields = {name: value for name, value in message.items() if name != "alternatives"}
     email = EmailMultiAlternatives(**fields)
@@ -64,10 +65,24 @@ def deliver(message: dict, attempt: int = 1) -> None:
         email.send()
     except Exception:
         if attempt > len(RETRY_DELAYS):
+            # Kept in full on the failed task, for a moderator or the site's admin to act on.
             logger.exception("Gave up sending %r after %d attempts.", message["subject"], attempt)
             raise
         delay = RETRY_DELAYS[attempt - 1]
         logger.warning("Sending %r failed; trying again in %s.", message["subject"], delay, exc_info=True)
         retry = deliver.using(run_after=timezone.now() + delay) if default_task_backend.supports_defer else deliver
         retry.enqueue(message, attempt + 1)
+        _forget(context, message)
         raise
+    _forget(context, message)
+
+
+def _forget(context: TaskContext, message: dict) -> None:
+    """Blank the message on its finished task row (database backend only). Invitation and
+    password reset emails carry links that work like passwords, which we otherwise store
+    only hashed; the row keeps the subject and how many it was for."""
+    row = getattr(context.task_result, "db_result", None)
+    if row is not None:
+        recipients = len(message["to"]) + len(message["cc"]) + len(message["bcc"])
+        summary = {"subject": message["subject"], "recipients": recipients}
+        type(row).objects.filter(pk=row.pk).update(args_kwargs={"args": [summary], "kwargs": {}})
