@@ -9,6 +9,8 @@ from django.conf import settings
 from django.http import HttpRequest
 from ipware import get_client_ip
 
+UNKNOWN = "0.0.0.0"  # noqa: S104 (an address to count by, not one to listen on)
+
 
 def client_ip(request: HttpRequest) -> str:
     """The address the outermost of our TRUSTED_PROXY_COUNT proxies received the request from.
@@ -31,7 +33,10 @@ def client_ip(request: HttpRequest) -> str:
         )
         if address:
             return address
-    return request.META.get("REMOTE_ADDR") or "0.0.0.0"  # noqa: S104 (an address, not a bind)
+    try:
+        return str(ipaddress.ip_address(request.META.get("REMOTE_ADDR", "")))
+    except ValueError:  # a Unix socket has no address; count such requests together
+        return UNKNOWN
 
 
 def client_network(request: HttpRequest) -> str:

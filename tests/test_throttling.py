@@ -6,7 +6,7 @@ from django.core import mail
 from django.core.cache import cache
 
 from accounts.models import Claim
-from directory.clients import client_ip
+from directory.clients import UNKNOWN, client_ip
 from tests.factories import make_organisation, make_service, make_user
 from tests.staff import fast_passwords  # noqa: F401 (autouse fixture)
 
@@ -83,6 +83,10 @@ def test_a_stranger_cannot_escape_a_lockout_by_forging_the_forwarded_header(clie
 
 
 # --- The client's address ---------------------------------------------------------------
+
+
+def test_a_connection_without_an_address_is_counted_as_unknown(rf):
+    assert client_ip(rf.get("/", REMOTE_ADDR="")) == UNKNOWN
 
 
 @pytest.mark.parametrize(
