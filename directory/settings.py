@@ -252,6 +252,8 @@ TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 # the cache above under a keyed hash: no address is stored anywhere.
 CLAIMS_PER_HOUR = env_int("CLAIMS_PER_HOUR", 5)
 PASSWORD_RESETS_PER_HOUR = env_int("PASSWORD_RESETS_PER_HOUR", 5)
+# django_ratelimit is used as a library, not an installed app: its system check calls
+# Django's own Redis cache "not officially supported" and refuses the local one.
 RATELIMIT_USE_CACHE = "default"
 # Outgoing email is queued as a task saved in the same transaction as the change it
 # tells about and sent by `manage.py db_worker` (retrying a failing mail server), so a
