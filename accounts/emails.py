@@ -8,6 +8,8 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from directory import outbox
+
 from .models import Claim, Invitation, User
 
 
@@ -17,7 +19,8 @@ def absolute_url(path: str) -> str:
 
 
 def send_templated(name: str, context: dict, to: Iterable[str]) -> None:
-    """Render email/<name>_subject.txt, .txt and .html and send them as one message."""
+    """Render email/<name>_subject.txt, .txt and .html and queue them as one message (see
+    directory.outbox: call this inside the transaction that saves what it tells about)."""
     recipients = sorted(set(to))
     if not recipients:
         return
@@ -30,7 +33,7 @@ def send_templated(name: str, context: dict, to: Iterable[str]) -> None:
         to=recipients,
     )
     message.attach_alternative(render_to_string(f"email/{name}.html", context), "text/html")
-    message.send()
+    outbox.queue(message)
 
 
 def moderator_emails() -> list[str]:

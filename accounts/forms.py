@@ -2,12 +2,14 @@
 error-summary helper every form page in the project uses."""
 
 from django import forms
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
 from django.core.validators import MaxLengthValidator
 from django.forms.widgets import CheckboxSelectMultiple, RadioSelect
 from django.utils.translation import gettext_lazy as _
 
-from .models import Claim, Membership, Role, User
+from . import emails
+from .models import Claim, Membership, Role, User, login_email
 
 
 def first_id(bound_field) -> str:
@@ -60,6 +62,16 @@ class LoginForm(AuthenticationForm):
         ),
         "inactive": _("This account has been switched off. Ask the moderators if you need it back."),
     }
+
+    def clean_username(self) -> str:
+        return login_email(self.cleaned_data["username"])
+
+
+class PasswordResetForm(auth_forms.PasswordResetForm):
+    def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email, **kwargs) -> None:
+        # Through send_templated like every other email (email/password_reset*.txt, .html),
+        # so it is queued for the worker rather than sent while the person waits.
+        emails.send_templated("password_reset", context, [to_email])
 
 
 class JoinForm(SetPasswordForm):

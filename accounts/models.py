@@ -1,11 +1,25 @@
 import hashlib
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+
+def login_email(value: str) -> str:
+    """The one spelling of an email address that logging in, and the lockout counting failed
+    logins, go by: login matches addresses case-insensitively, so lockouts must too."""
+    return value.strip().lower()
+
+
+def axes_username(request: HttpRequest | None, credentials: dict | None) -> str:
+    """The account django-axes counts a login attempt against (AXES_USERNAME_CALLABLE)."""
+    source = credentials if credentials is not None else getattr(request, "POST", {})
+    return login_email(source.get(settings.AXES_USERNAME_FORM_FIELD) or "")
 
 
 class UserManager(BaseUserManager):
@@ -32,7 +46,7 @@ class UserManager(BaseUserManager):
         return self._create_user(email, password, **extra)
 
     def get_by_natural_key(self, username: str):
-        return self.get(email__iexact=username)
+        return self.get(email__iexact=login_email(username))
 
 
 class User(AbstractBaseUser, PermissionsMixin):

@@ -37,8 +37,8 @@ def invite(organisation: Organisation, email: str, role: str, invited_by: User |
             expires=timezone.now() + timedelta(days=settings.INVITATION_VALID_DAYS),
         )
         log_action(Action.INVITATION_SENT, invited_by, {"email": email, "role": role}, target=organisation)
-    url = invitation_url(token)
-    emails.send_invitation(invitation, url)
+        url = invitation_url(token)
+        emails.send_invitation(invitation, url)
     return invitation, url
 
 
@@ -101,7 +101,7 @@ def submit_claim(organisation: Organisation, *, user: User | None, name: str, em
     with transaction.atomic():
         claim = Claim.objects.create(organisation=organisation, user=user, name=name, email=email.lower(), **details)
         log_action(Action.CLAIM_SUBMITTED, user, {"email": claim.email, "name": name}, target=organisation)
-    emails.send_claim_received(claim)
+        emails.send_claim_received(claim)
     return claim
 
 
@@ -129,10 +129,10 @@ def approve_claim(claim: Claim, moderator: User) -> Claim:
         if user is not None:
             add_member(user, claim.organisation, Role.OWNER)
         log_action(Action.CLAIM_APPROVED, moderator, {"email": claim.email}, target=claim.organisation)
-    if user is not None:
-        emails.send_claim_approved(claim)
-    else:
-        invite(claim.organisation, claim.email, Role.OWNER, moderator)
+        if user is not None:
+            emails.send_claim_approved(claim)
+        else:
+            invite(claim.organisation, claim.email, Role.OWNER, moderator)
     return claim
 
 
@@ -140,5 +140,5 @@ def refuse_claim(claim: Claim, moderator: User, reason: str) -> Claim:
     with transaction.atomic():
         claim = _review_claim(claim, moderator, ClaimState.REFUSED, reason)
         log_action(Action.CLAIM_REFUSED, moderator, {"email": claim.email, "reason": reason}, target=claim.organisation)
-    emails.send_claim_refused(claim)
+        emails.send_claim_refused(claim)
     return claim

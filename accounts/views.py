@@ -7,25 +7,38 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
 
+from directory import ratelimits
 from partners.models import Organisation
 
 from . import services
-from .forms import ClaimForm, JoinForm, LoginForm, error_summary
-from .models import User
+from .forms import ClaimForm, JoinForm, LoginForm, PasswordResetForm, error_summary
+from .models import User, login_email
 
 # Django's own views, with our templates and our URL names (they live in the accounts namespace).
 login_view = auth_views.LoginView.as_view(
     template_name="registration/login.html", authentication_form=LoginForm, redirect_authenticated_user=True
 )
 logout_view = auth_views.LogoutView.as_view()
-password_reset = auth_views.PasswordResetView.as_view(
-    template_name="registration/password_reset_form.html",
-    subject_template_name="email/password_reset_subject.txt",
-    email_template_name="email/password_reset.txt",
-    html_email_template_name="email/password_reset.html",
-    extra_email_context={"SITE_NAME": settings.SITE_NAME, "SITE_URL": settings.SITE_URL},
-    success_url=reverse_lazy("accounts:password_reset_done"),
-)
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's view, with a limit on the emails one client, or one address, can ask for."""
+
+    template_name = "registration/password_reset_form.html"
+    form_class = PasswordResetForm
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+    def form_valid(self, form: PasswordResetForm) -> HttpResponse:
+        per_hour = settings.PASSWORD_RESETS_PER_HOUR
+        email = login_email(form.cleaned_data["email"])
+        if ratelimits.used_up(self.request, "password-reset", per_hour) or ratelimits.used_up(
+            self.request, "password-reset-address", per_hour, about=email
+        ):
+            return self.render_to_response(self.get_context_data(form=form, limited=True), status=429)
+        return super().form_valid(form)
+
+
+password_reset = PasswordResetView.as_view()
 password_reset_done = auth_views.PasswordResetDoneView.as_view(template_name="registration/password_reset_done.html")
 password_reset_confirm = auth_views.PasswordResetConfirmView.as_view(
     template_name="registration/password_reset_confirm.html",
@@ -85,13 +98,17 @@ def claim(request: HttpRequest, slug: str) -> HttpResponse:
     user = request.user if request.user.is_authenticated else None
     initial = {"name": user.full_name, "email": user.email} if user else {}
     form = ClaimForm(request.POST or None, initial=initial)
+    limited = False
     if request.method == "POST" and form.is_valid():
-        services.submit_claim(organisation, user=user, **form.cleaned_data)
-        return redirect(reverse("accounts:claim_sent", kwargs={"slug": organisation.slug}))
+        limited = ratelimits.used_up(request, "claim", settings.CLAIMS_PER_HOUR)
+        if not limited:
+            services.submit_claim(organisation, user=user, **form.cleaned_data)
+            return redirect(reverse("accounts:claim_sent", kwargs={"slug": organisation.slug}))
     return render(
         request,
         "accounts/claim_form.html",
-        {"organisation": organisation, "form": form, "errors": error_summary(form)},
+        {"organisation": organisation, "form": form, "errors": error_summary(form), "limited": limited},
+        status=429 if limited else 200,
     )
 
 

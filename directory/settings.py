@@ -132,6 +132,9 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django_filters",
     "axes",
+    # Background tasks (outgoing email): the Django Tasks backport and its database backend.
+    "django_tasks",
+    "django_tasks_db",
     "accounts",
     "partners",
     "api",
@@ -212,11 +215,60 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-# Behind a reverse proxy every request comes from the proxy's address; count it.
-AXES_IPWARE_PROXY_COUNT = 1 if env_bool("BEHIND_HTTPS_PROXY", False) else None
+# The client's address and the email address exactly as login matches them (see
+# "Several servers" below), so neither a proxy nor a change of case splits the count.
+AXES_CLIENT_IP_CALLABLE = "directory.clients.client_ip"
+AXES_USERNAME_CALLABLE = "accounts.models.axes_username"
 AXES_VERBOSE = False
 # Invitation links for organisation staff stop working after this many days.
 INVITATION_VALID_DAYS = env_int("INVITATION_VALID_DAYS", 14)
+
+# --- Several servers: shared cache, client addresses, background email -------------
+# Any number of app servers may share one PostgreSQL database and one Redis: rate
+# limits and anything cached live in Redis, login lockouts (django-axes) and queued
+# email in the database. Without REDIS_URL the cache is per process, which is fine for
+# development and one-process sites; `check --deploy` warns about it in production.
+REDIS_URL = env_str("REDIS_URL") or env_str("CACHE_URL")
+if REDIS_URL:
+    if urlsplit(REDIS_URL).scheme not in {"redis", "rediss", "unix"}:
+        raise ImproperlyConfigured(f"REDIS_URL must be a redis://, rediss:// or unix:// address, not {REDIS_URL!r}.")
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # A Redis that stops answering fails the request (and /healthz) in seconds, not minutes.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# How many reverse proxies you run in front of the app servers (a load balancer and
+# nginx make 2). Each must append the address it received from to X-Forwarded-For;
+# the client is the address the outermost one saw. 0 trusts no header at all: never
+# set more than you run, or anyone can pretend to be any address.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+# Rate limits on the public forms that send email, per client address an hour
+# (password resets also per address asked about). Counted with django-ratelimit in
+# the cache above under a keyed hash: no address is stored anywhere.
+CLAIMS_PER_HOUR = env_int("CLAIMS_PER_HOUR", 5)
+PASSWORD_RESETS_PER_HOUR = env_int("PASSWORD_RESETS_PER_HOUR", 5)
+# django_ratelimit is used as a library, not an installed app: its system check calls
+# Django's own Redis cache "not officially supported" and refuses the local one.
+RATELIMIT_USE_CACHE = "default"
+# Outgoing email is queued as a task saved in the same transaction as the change it
+# tells about and sent by `manage.py db_worker` (retrying a failing mail server), so a
+# slow mail server never slows a page. "immediate" sends inside the request: the
+# default in development and tests, where no worker runs.
+TASK_BACKEND = env_str("TASK_BACKEND", "immediate" if DEBUG else "database")
+_TASK_BACKENDS = {
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+    "database": "django_tasks_db.DatabaseBackend",
+}
+if TASK_BACKEND not in _TASK_BACKENDS:
+    raise ImproperlyConfigured(f"TASK_BACKEND must be 'database' or 'immediate', not {TASK_BACKEND!r}.")
+TASKS = {"default": {"BACKEND": _TASK_BACKENDS[TASK_BACKEND]}}
+# Load balancers probe /healthz over plain HTTP on the private network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
 # --- Internationalisation -----------------------------------------------------
 
@@ -272,9 +324,7 @@ MAP_TILE_ATTRIBUTION = env_str(
     "MAP_TILE_ATTRIBUTION",
     '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
 )
-# "Report a problem" forms one client may send per hour. Counted in Django's cache under a
-# keyed hash of the address (never stored in the database). The default cache is per
-# process: with several server processes, configure a shared cache to make the limit exact.
+# "Report a problem" forms one client may send per hour (see the rate limits above).
 PROBLEM_REPORTS_PER_HOUR = env_int("PROBLEM_REPORTS_PER_HOUR", 5)
 # Listings not confirmed for this many days count as needing a check.
 STALE_AFTER_DAYS = env_int("STALE_AFTER_DAYS", 183)
@@ -291,6 +341,9 @@ for _name, _value, _low, _high in (
     ("REMINDER_INTERVAL_DAYS", REMINDER_INTERVAL_DAYS, 1, 3650),
     ("INVITATION_VALID_DAYS", INVITATION_VALID_DAYS, 1, 365),
     ("PROBLEM_REPORTS_PER_HOUR", PROBLEM_REPORTS_PER_HOUR, 1, 1000),
+    ("CLAIMS_PER_HOUR", CLAIMS_PER_HOUR, 1, 1000),
+    ("PASSWORD_RESETS_PER_HOUR", PASSWORD_RESETS_PER_HOUR, 1, 1000),
+    ("TRUSTED_PROXY_COUNT", TRUSTED_PROXY_COUNT, 0, 10),
 ):
     if not _low <= _value <= _high:
         raise ImproperlyConfigured(f"{_name} must be between {_low} and {_high}, not {_value}.")

@@ -2,11 +2,14 @@ from django.contrib import admin
 from django.urls import include, path
 
 from api import views as api_views
+from directory.health import healthz
 
 admin.site.site_header = "Directory moderation"
 admin.site.site_title = "Directory moderation"
 
 urlpatterns = [
+    # For load balancers and monitoring; outside any language prefix.
+    path("healthz", healthz, name="healthz"),
     path("", include("partners.urls")),
     path("", include("signposting.urls")),
     path("", include("feedback.urls")),

@@ -137,7 +137,8 @@ def _remind(organisation: Organisation, items: list[Due], recipients: list[str],
             new.append(item)
         if new:
             # One email per organisation, listing everything due, so a small charity gets one message.
-            # Sent inside the transaction: if sending fails, the rows go too and tomorrow's run retries.
+            # Queued inside the transaction: the reminder rows and the email are kept together or not at
+            # all (if it cannot even be queued, tomorrow's run tries again); the task worker sends it.
             emails.send_freshness_reminder(organisation, items, recipients)
             log_action(
                 Action.REMINDER_SENT,

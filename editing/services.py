@@ -285,8 +285,8 @@ def approve_revision(revision: Revision, moderator: User) -> Revision:
     with transaction.atomic():
         revision = _lock_pending(revision)
         _approve(revision, moderator)
-    if revision.author and revision.author != moderator:
-        emails.send_revision_approved(revision)
+        if revision.author and revision.author != moderator:
+            emails.send_revision_approved(revision)
     return revision
 
 
@@ -302,8 +302,8 @@ def reject_revision(revision: Revision, moderator: User, reason: str) -> Revisio
         log_action(
             Action.CHANGE_REJECTED, moderator, {"revision": revision.pk, "reason": reason}, target=revision.listing
         )
-    if revision.author:
-        emails.send_revision_rejected(revision)
+        if revision.author:
+            emails.send_revision_rejected(revision)
     return revision
 
 

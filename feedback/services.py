@@ -11,11 +11,12 @@ from .models import ProblemReport
 
 
 def submit_report(service: Service, kind: str, details: str = "", reply_email: str = "") -> ProblemReport:
-    """Record a report about a public listing and, once it is saved, email the organisation's
-    owners (or, when it has none, the moderators). Moderators see every report in the admin."""
+    """Record a report about a public listing and email the organisation's owners (or, when it
+    has none, the moderators), the email queued with the report. Moderators see every report
+    in the admin."""
     with transaction.atomic():
         report = ProblemReport.objects.create(service=service, kind=kind, details=details, reply_email=reply_email)
-        transaction.on_commit(lambda: notify(report))
+        notify(report)
     return report
 
 

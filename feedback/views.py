@@ -5,12 +5,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from accounts.forms import error_summary
+from directory import ratelimits
 from partners.search import public_services
 
-from . import ratelimit, services
+from . import services
 from .forms import ProblemReportForm
-
-RATE_SCOPE = "problem-report"
 
 
 def report_problem(request: HttpRequest, slug: str) -> HttpResponse:
@@ -18,10 +17,9 @@ def report_problem(request: HttpRequest, slug: str) -> HttpResponse:
     service = get_object_or_404(public_services().select_related("organisation"), slug=slug)
     form = ProblemReportForm(request.POST if request.method == "POST" else None)
     limited = False
-    if request.method == "POST":
-        limited = ratelimit.is_limited(RATE_SCOPE, request, settings.PROBLEM_REPORTS_PER_HOUR)
-        if not limited and form.is_valid():
-            ratelimit.count(RATE_SCOPE, request)
+    if request.method == "POST" and form.is_valid():
+        limited = ratelimits.used_up(request, "problem-report", settings.PROBLEM_REPORTS_PER_HOUR)
+        if not limited:
             if not form.is_spam:  # a robot is thanked all the same, and nothing is kept
                 services.submit_report(service, **{name: form.cleaned_data[name] for name in form.Meta.fields})
             return redirect("feedback:report_sent", slug=service.slug)
