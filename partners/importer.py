@@ -19,6 +19,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 
+from directory.spreadsheets import from_spreadsheet
+
 from .languages import describe_language
 from .models import (
     Attribute,
@@ -312,8 +314,13 @@ def read_csv(text: str) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
     for row in reader:
         if not any((v or "").strip() for v in row.values() if isinstance(v, str)):
             continue  # blank line
-        rows.append((reader.line_num, row))
+        rows.append((reader.line_num, _undefused(row)))
     return header, rows
+
+
+def _undefused(row: dict) -> dict:
+    # Our exports defuse cells a spreadsheet would run as formulas; reading them back undoes it.
+    return {key: from_spreadsheet(value) if isinstance(value, str) else value for key, value in row.items()}
 
 
 def check_header(header: list[str]) -> list[RowError]:
