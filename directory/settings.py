@@ -247,7 +247,24 @@ STORAGES = {
 
 # --- Email --------------------------------------------------------------------
 
-EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+CONSOLE_EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+EMAIL_BACKEND = env_str("EMAIL_BACKEND") or CONSOLE_EMAIL_BACKEND
+# Password-reset and invitation emails carry login links; on the console backend
+# they land in the server's log, so production must ask for it by name.
+ALLOW_CONSOLE_EMAIL = env_bool("ALLOW_CONSOLE_EMAIL", False)
+
+
+def check_email_settings(debug: bool, backend: str, allow_console: bool) -> None:
+    """Refuse to run without DEBUG on an email backend that prints login links to the log."""
+    if not debug and backend == CONSOLE_EMAIL_BACKEND and not allow_console:
+        raise ImproperlyConfigured(
+            "EMAIL_BACKEND is the console, which would print password-reset and invitation links "
+            "into the server's log. Set EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend "
+            "and the EMAIL_HOST settings, or ALLOW_CONSOLE_EMAIL=1 if you really mean it."
+        )
+
+
+check_email_settings(DEBUG, EMAIL_BACKEND, ALLOW_CONSOLE_EMAIL)
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
