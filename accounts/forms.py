@@ -2,11 +2,12 @@
 error-summary helper every form page in the project uses."""
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
 from django.core.validators import MaxLengthValidator
 from django.forms.widgets import CheckboxSelectMultiple, RadioSelect
 from django.utils.translation import gettext_lazy as _
 
+from .emails import send_templated
 from .models import Claim, Membership, Role, User
 
 
@@ -60,6 +61,14 @@ class LoginForm(AuthenticationForm):
         ),
         "inactive": _("This account has been switched off. Ask the moderators if you need it back."),
     }
+
+
+class ResetForm(PasswordResetForm):
+    """Django's reset form, sending through our one email function (plain-text subject
+    included) with the templates email/password_reset_subject.txt, .txt and .html."""
+
+    def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email, **kwargs) -> None:
+        send_templated("password_reset", context, [to_email])
 
 
 class JoinForm(SetPasswordForm):

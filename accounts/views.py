@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
@@ -10,7 +9,7 @@ from django.utils.translation import gettext as _
 from partners.models import Organisation
 
 from . import services
-from .forms import ClaimForm, JoinForm, LoginForm, error_summary
+from .forms import ClaimForm, JoinForm, LoginForm, ResetForm, error_summary
 from .models import User
 
 # Django's own views, with our templates and our URL names (they live in the accounts namespace).
@@ -20,10 +19,7 @@ login_view = auth_views.LoginView.as_view(
 logout_view = auth_views.LogoutView.as_view()
 password_reset = auth_views.PasswordResetView.as_view(
     template_name="registration/password_reset_form.html",
-    subject_template_name="email/password_reset_subject.txt",
-    email_template_name="email/password_reset.txt",
-    html_email_template_name="email/password_reset.html",
-    extra_email_context={"SITE_NAME": settings.SITE_NAME, "SITE_URL": settings.SITE_URL},
+    form_class=ResetForm,  # its email: templates/email/password_reset*
     success_url=reverse_lazy("accounts:password_reset_done"),
 )
 password_reset_done = auth_views.PasswordResetDoneView.as_view(template_name="registration/password_reset_done.html")
