@@ -257,6 +257,9 @@ AXES_IPWARE_PROXY_COUNT = 1 if env_bool("BEHIND_HTTPS_PROXY", False) else None
 AXES_VERBOSE = False
 # Invitation links for organisation staff stop working after this many days.
 INVITATION_VALID_DAYS = env_int("INVITATION_VALID_DAYS", 14)
+# django-axes's records of logins and failed logins are deleted after this many days by
+# the daily `purge_old_records` (the privacy page cites it).
+LOGIN_RECORDS_KEPT_DAYS = env_int("LOGIN_RECORDS_KEPT_DAYS", 30)
 
 # --- Internationalisation -----------------------------------------------------
 
@@ -347,6 +350,7 @@ for _name, _value, _low, _high in (
     ("MAP_ZOOM", MAP_ZOOM, 0, 19),
     ("REMINDER_INTERVAL_DAYS", REMINDER_INTERVAL_DAYS, 1, 3650),
     ("INVITATION_VALID_DAYS", INVITATION_VALID_DAYS, 1, 365),
+    ("LOGIN_RECORDS_KEPT_DAYS", LOGIN_RECORDS_KEPT_DAYS, 1, 3650),
     ("PROBLEM_REPORTS_PER_HOUR", PROBLEM_REPORTS_PER_HOUR, 1, 1000),
 ):
     if not _low <= _value <= _high:
