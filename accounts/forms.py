@@ -67,7 +67,15 @@ class ResetForm(PasswordResetForm):
     """Django's reset form, sending through our one email function (plain-text subject
     included) with the templates email/password_reset_subject.txt, .txt and .html."""
 
-    def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email, **kwargs) -> None:
+    def send_mail(
+        self,
+        subject_template_name: str,
+        email_template_name: str,
+        context: dict,
+        from_email: str | None,
+        to_email: str,
+        html_email_template_name: str | None = None,
+    ) -> None:
         send_templated("password_reset", context, [to_email])
 
 
