@@ -416,7 +416,10 @@ def _column_name(header: list[str], index: int) -> str:
 
 def _undefused(row: dict) -> dict:
     # Our exports defuse cells a spreadsheet would run as formulas; reading them back undoes it.
-    return {key: from_spreadsheet(value) if isinstance(value, str) else value for key, value in row.items()}
+    for key, value in row.items():
+        if isinstance(value, str) and value.startswith("'"):
+            row[key] = from_spreadsheet(value)
+    return row
 
 
 def check_header(header: list[str]) -> list[RowError]:
