@@ -6,32 +6,61 @@ import pytest
 from accounts.models import Invitation
 from editing.models import Revision
 from partners.models import Status
-from tests.factories import make_moderator
+from tests.factories import make_location, make_member, make_moderator, make_organisation, make_service
 from tests.staff import fast_passwords  # noqa: F401 (autouse fixture)
-from tests.test_manage_permissions import URLS, call, fill, listing  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.django_db
 
+# Every /manage/ page of one organisation; {place} and {membership} are filled in below.
+PAGES = [
+    "/manage/organisations/sunrise/",
+    "/manage/organisations/sunrise/confirm/",
+    "/manage/organisations/sunrise/places/",
+    "/manage/organisations/sunrise/places/add/",
+    "/manage/organisations/sunrise/places/{place}/",
+    "/manage/organisations/sunrise/places/{place}/remove/",
+    "/manage/organisations/sunrise/services/add/",
+    "/manage/organisations/sunrise/team/",
+    "/manage/organisations/sunrise/team/{membership}/remove/",
+    "/manage/services/talking-circle/",
+    "/manage/services/talking-circle/confirm/",
+    "/manage/services/talking-circle/remove/",
+]
+
 
 @pytest.fixture
-def archived(listing):  # noqa: F811
-    listing["organisation"].status = Status.ARCHIVED
-    listing["organisation"].save()
-    return listing
+def archived():
+    organisation = make_organisation("Sunrise", slug="sunrise", status=Status.ARCHIVED)
+    place = make_location(organisation)
+    make_service("Talking circle", slug="talking-circle", organisation=organisation, locations=[place])
+    owner = make_member(organisation, email="owner@sunrise.example", role="owner")
+    return {"organisation": organisation, "place": place.pk, "membership": owner.pk, "owner": owner.user}
 
 
-@pytest.mark.parametrize(("method", "path", "_status"), URLS)
-def test_an_archived_organisation_is_read_only_for_its_owner(client, archived, method, path, _status):
+def fill(path: str, archived: dict) -> str:
+    return path.format(place=archived["place"], membership=archived["membership"])
+
+
+@pytest.mark.parametrize("path", [page for page in PAGES if not page.endswith("/confirm/")])  # confirm is POST only
+def test_an_archived_organisations_pages_say_it_is_archived(client, archived, path):
     client.force_login(archived["owner"])
-    response = call(client, method, fill(path, archived))
+    response = client.get(fill(path, archived))
     assert response.status_code == 403
     assert "Sunrise is archived" in response.content.decode()
 
 
-@pytest.mark.parametrize(("method", "path", "_status"), URLS)
-def test_an_archived_organisation_is_read_only_for_moderators_in_manage(client, archived, method, path, _status):
+@pytest.mark.parametrize("path", PAGES)
+def test_an_archived_organisation_is_read_only_for_its_owner(client, archived, path):
+    client.force_login(archived["owner"])
+    response = client.post(fill(path, archived))
+    assert response.status_code == 403
+    assert "Sunrise is archived" in response.content.decode()
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_an_archived_organisation_is_read_only_for_moderators_in_manage(client, archived, path):
     client.force_login(make_moderator())
-    assert call(client, method, fill(path, archived)).status_code == 403
+    assert client.post(fill(path, archived)).status_code == 403
 
 
 def test_an_owner_cannot_invite_anyone_to_an_archived_organisation(client, archived):
