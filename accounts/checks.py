@@ -46,3 +46,18 @@ def email_is_sent_by_a_worker(app_configs, **kwargs) -> list[Warning]:
             id="accounts.W003",
         )
     ]
+
+
+@register("staff", deploy=True)
+def email_is_sent(app_configs, **kwargs) -> list[Warning]:
+    # Production refuses the console backend unless ALLOW_CONSOLE_EMAIL says otherwise; say so here too.
+    if settings.EMAIL_BACKEND == settings.CONSOLE_EMAIL_BACKEND:
+        return [
+            Warning(
+                "EMAIL_BACKEND is the console: password-reset and invitation links go into the server's log "
+                "and reach nobody.",
+                hint="Set EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend and the EMAIL_HOST settings.",
+                id="accounts.W004",
+            )
+        ]
+    return []

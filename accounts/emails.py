@@ -5,7 +5,8 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
+from django.template import Context
+from django.template.loader import get_template, render_to_string
 from django.urls import reverse
 
 from directory import outbox
@@ -18,6 +19,13 @@ def absolute_url(path: str) -> str:
     return settings.SITE_URL + path
 
 
+def render_subject(template_name: str, context: dict) -> str:
+    """A subject line is plain text: rendered without HTML escaping (an organisation called
+    Carers' Phone Check-ins stays so, not Carers&#x27;), on one line."""
+    template = get_template(template_name).template
+    return " ".join(template.render(Context(context, autoescape=False)).split())
+
+
 def send_templated(name: str, context: dict, to: Iterable[str]) -> None:
     """Render email/<name>_subject.txt, .txt and .html and queue them as one message (see
     directory.outbox: call this inside the transaction that saves what it tells about)."""
@@ -25,7 +33,7 @@ def send_templated(name: str, context: dict, to: Iterable[str]) -> None:
     if not recipients:
         return
     context = {"SITE_NAME": settings.SITE_NAME, "SITE_URL": settings.SITE_URL, **context}
-    subject = " ".join(render_to_string(f"email/{name}_subject.txt", context).split())
+    subject = render_subject(f"email/{name}_subject.txt", context)
     message = EmailMultiAlternatives(
         subject=subject,
         body=render_to_string(f"email/{name}.txt", context),

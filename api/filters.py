@@ -225,7 +225,14 @@ class PlaceForm(forms.Form):
     """`postcode` orders results nearest first; with `proximity` (metres) it also limits them."""
 
     postcode = PostcodeField(required=False, max_length=20)
-    proximity = forms.FloatField(required=False, min_value=1)
+    proximity = forms.FloatField(required=False)
+
+    def clean_proximity(self) -> float | None:
+        # Any distance above 0 (the OpenAPI document's exclusiveMinimum): 0.5 is a fair answer.
+        proximity = self.cleaned_data["proximity"]
+        if proximity is not None and proximity <= 0:
+            raise ValidationError(_("Give a distance in metres above 0."))
+        return proximity
 
     def clean(self) -> dict:
         data = super().clean()

@@ -1,5 +1,5 @@
 """The OpenAPI 3.1 document for our API, built from Open Referral's HSDS 3.0
-template (reference/hsds-3.0/openapi.json): the same paths and parameters, our
+template (schema/openapi.json in its specification): the same paths and parameters, our
 server address, and our own filters marked `x-extension`. The vocabularies'
 current slugs are read from the database, because moderators can add terms."""
 
@@ -131,7 +131,7 @@ def parameters() -> dict[str, dict]:
             "proximity",
             _(
                 "With postcode: only services with a location within this many metres of it, plus services "
-                "with no location, which cover the whole region."
+                "with no location, which cover the whole region. Any distance above 0."
             ),
             {"type": "number", "exclusiveMinimum": 0},
         ),
@@ -211,6 +211,8 @@ def _page_of(schema: str) -> dict:
 
 
 def _ok(description: str, schema: dict) -> dict:
+    # Every path answers 400 to a malformed query, even one that takes no parameters
+    # (a NUL character in any of them, say).
     return {
         "200": {"description": description, "content": {"application/json": {"schema": schema}}},
         "400": {"$ref": "#/components/responses/BadParameter"},
@@ -218,18 +220,25 @@ def _ok(description: str, schema: dict) -> dict:
 
 
 def _list(summary: str, operation: str, path: str, schema: str) -> dict:
+    responses = _ok(summary, _page_of(schema))
+    # format=ndjson: no page object, one document (an item of the page's contents) a line.
+    responses["200"]["content"]["application/x-ndjson"] = {
+        "schema": responses["200"]["content"]["application/json"]["schema"]["properties"]["contents"]["items"]
+    }
+    responses["200"]["description"] += " " + _("With format=ndjson, every result, one JSON document a line.")
     return {
         "get": {
             "summary": summary,
             "operationId": operation,
             "parameters": [{"$ref": f"#/components/parameters/{name}"} for name in LIST_PARAMETERS[path]],
-            "responses": _ok(summary, _page_of(schema)),
+            "responses": responses,
         }
     }
 
 
 def _one(summary: str, operation: str, schema: str, extra: tuple[str, ...] = ()) -> dict:
     responses = _ok(summary, {"$ref": SCHEMAS + schema})
+    # Also for an id that is not a UUID at all.
     responses["404"] = {"$ref": "#/components/responses/NotFound"}
     return {
         "parameters": [{"in": "path", "name": "id", "required": True, "schema": {"type": "string", "format": "uuid"}}],
@@ -266,12 +275,7 @@ def openapi_document(site: Site) -> dict:
                 "get": {
                     "summary": _("Which HSDS version and profile this API follows."),
                     "operationId": "getAPIMetaInformation",
-                    "responses": {
-                        "200": {
-                            "description": _("Information about this API."),
-                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Meta"}}},
-                        }
-                    },
+                    "responses": _ok(_("Information about this API."), {"$ref": "#/components/schemas/Meta"}),
                 }
             },
             "/services": _list(

@@ -115,6 +115,42 @@ SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+# Off by default: only promise HTTPS for every subdomain (or ask browsers to preload it)
+# when the whole domain is known to serve it.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+# Browser features pages may use: geolocation for our own pages only (the search page's
+# "use my location"); the other powerful features are off for us and anything we embed.
+PERMISSIONS_POLICY = {
+    "geolocation": "self",
+    **dict.fromkeys(
+        [
+            "accelerometer",
+            "ambient-light-sensor",
+            "autoplay",
+            "bluetooth",
+            "browsing-topics",
+            "camera",
+            "display-capture",
+            "encrypted-media",
+            "gyroscope",
+            "hid",
+            "idle-detection",
+            "interest-cohort",
+            "local-fonts",
+            "magnetometer",
+            "microphone",
+            "midi",
+            "payment",
+            "publickey-credentials-get",
+            "screen-wake-lock",
+            "serial",
+            "usb",
+            "xr-spatial-tracking",
+        ],
+        (),
+    ),
+}
 if env_bool("BEHIND_HTTPS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
@@ -145,6 +181,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -185,6 +222,9 @@ DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
+        # A kept connection is checked before each request reuses it, so a database
+        # restart costs no failed requests afterwards.
+        conn_health_checks=True,
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -222,6 +262,9 @@ AXES_USERNAME_CALLABLE = "accounts.models.axes_username"
 AXES_VERBOSE = False
 # Invitation links for organisation staff stop working after this many days.
 INVITATION_VALID_DAYS = env_int("INVITATION_VALID_DAYS", 14)
+# django-axes's records of logins and failed logins are deleted after this many days by
+# the daily `purge_old_records` (the privacy page cites it).
+LOGIN_RECORDS_KEPT_DAYS = env_int("LOGIN_RECORDS_KEPT_DAYS", 30)
 
 # --- Several servers: shared cache, client addresses, background email -------------
 # Any number of app servers may share one PostgreSQL database and one Redis: rate
@@ -299,7 +342,24 @@ STORAGES = {
 
 # --- Email --------------------------------------------------------------------
 
-EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+CONSOLE_EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+EMAIL_BACKEND = env_str("EMAIL_BACKEND") or CONSOLE_EMAIL_BACKEND
+# Password-reset and invitation emails carry login links; on the console backend
+# they land in the server's log, so production must ask for it by name.
+ALLOW_CONSOLE_EMAIL = env_bool("ALLOW_CONSOLE_EMAIL", False)
+
+
+def check_email_settings(debug: bool, backend: str, allow_console: bool) -> None:
+    """Refuse to run without DEBUG on an email backend that prints login links to the log."""
+    if not debug and backend == CONSOLE_EMAIL_BACKEND and not allow_console:
+        raise ImproperlyConfigured(
+            "EMAIL_BACKEND is the console, which would print password-reset and invitation links "
+            "into the server's log. Set EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend "
+            "and the EMAIL_HOST settings, or ALLOW_CONSOLE_EMAIL=1 if you really mean it."
+        )
+
+
+check_email_settings(DEBUG, EMAIL_BACKEND, ALLOW_CONSOLE_EMAIL)
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
@@ -340,6 +400,7 @@ for _name, _value, _low, _high in (
     ("MAP_ZOOM", MAP_ZOOM, 0, 19),
     ("REMINDER_INTERVAL_DAYS", REMINDER_INTERVAL_DAYS, 1, 3650),
     ("INVITATION_VALID_DAYS", INVITATION_VALID_DAYS, 1, 365),
+    ("LOGIN_RECORDS_KEPT_DAYS", LOGIN_RECORDS_KEPT_DAYS, 1, 3650),
     ("PROBLEM_REPORTS_PER_HOUR", PROBLEM_REPORTS_PER_HOUR, 1, 1000),
     ("CLAIMS_PER_HOUR", CLAIMS_PER_HOUR, 1, 1000),
     ("PASSWORD_RESETS_PER_HOUR", PASSWORD_RESETS_PER_HOUR, 1, 1000),

@@ -22,11 +22,20 @@ from .models import Revision, RevisionState
 
 
 def get_organisation_for(user, slug: str, *, team: bool = False) -> Organisation:
-    """The organisation if `user` may edit it (404 otherwise: strangers learn nothing);
-    with team=True, 403 for members who may not manage the team."""
+    """The organisation if `user` may edit it: 404 for strangers (they learn nothing), 403
+    with the reason when it is archived, and with team=True 403 for members who may not
+    manage the team."""
     organisation = get_object_or_404(Organisation, slug=slug)
-    if not organisation.can_edit(user):
+    if not organisation.is_kept_by(user):
         raise Http404
+    if not organisation.can_edit(user):
+        raise PermissionDenied(
+            _(
+                "%(name)s is archived, so its listings can no longer be changed here. If it should be "
+                "listed again, ask the directory's moderators: reply to any email the directory has sent you."
+            )
+            % {"name": organisation.name}
+        )
     if team and not organisation.can_manage_team(user):
         raise PermissionDenied
     return organisation

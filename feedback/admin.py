@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from directory.admin_tools import QueueStateFilter, ReportPageAdmin
+from directory.spreadsheets import spreadsheet_safe
 
 from .models import NeedStat, ProblemReport, ReportState
 from .needs import FEW_RESULTS, need_report
@@ -181,7 +182,7 @@ class NeedStatAdmin(ReportPageAdmin):
                 [
                     report.start.isoformat(),
                     report.end.isoformat(),
-                    *(_spreadsheet_safe(value) for value in (row.language, row.community, row.support, row.district)),
+                    *(spreadsheet_safe(value) for value in (row.language, row.community, row.support, row.district)),
                     row.none,
                     row.few,
                     row.narrowed,
@@ -195,8 +196,3 @@ class NeedStatAdmin(ReportPageAdmin):
         name = f"unmet-need-{report.start:%Y-%m-%d}-to-{report.end:%Y-%m-%d}.csv"
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
-
-
-def _spreadsheet_safe(value: str) -> str:
-    """Names are editable by moderators: never let a spreadsheet read one as a formula."""
-    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 
 from django.db.models import Prefetch, QuerySet
 
+from directory.spreadsheets import spreadsheet_safe
+
 from .importer import COLUMNS
 from .models import LanguageProvision, Location, Service, ServiceLanguage, Status
 
@@ -108,7 +110,7 @@ def export_listings(*, published_only: bool = False) -> ExportResult:
     writer.writeheader()
     result = ExportResult(text="")
     for service in exported_services(published_only=published_only):
-        writer.writerow(listing_row(service))
+        writer.writerow({column: spreadsheet_safe(value) for column, value in listing_row(service).items()})
         result.rows += 1
         if len(service.locations.all()) > 1:
             result.extra_locations.append(f"{service.organisation.name}: {service.name}")

@@ -8,8 +8,10 @@ queries per file, not per row, so a 10,000-row file imports in seconds."""
 
 import csv
 import io
+import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -18,6 +20,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
+
+from directory.spreadsheets import from_spreadsheet
 
 from .languages import describe_language
 from .models import (
@@ -303,17 +307,119 @@ class RowParser:
         return {"address": address, "town": town, "postcode": postcode, "latitude": latitude, "longitude": longitude}
 
 
+# The longest cell we accept, in characters (the csv module's own default limit).
+CELL_LIMIT = 128 * 1024
+# Control characters (Unicode category Cc) are refused everywhere: PostgreSQL cannot store
+# NUL and the rest are invisible. Longer texts may keep tabs and line breaks; names are
+# shown on one line everywhere, so they may not.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+NAME_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+NAME_COLUMNS = ("organisation", "service")
+
+
 def read_csv(text: str) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
-    """Header and (line number, row) pairs; line numbers count the header as line 1."""
-    reader = csv.DictReader(io.StringIO(text))
-    header = [h.strip() for h in (reader.fieldnames or [])]
-    reader.fieldnames = header
-    rows = []
-    for row in reader:
-        if not any((v or "").strip() for v in row.values() if isinstance(v, str)):
-            continue  # blank line
-        rows.append((reader.line_num, row))
+    """Header and (line number, row) pairs; line numbers count the header as line 1.
+    Raises ImportFailed, with line and column, when the text is not well-formed CSV or a
+    cell is too long or holds control characters."""
+    reader = csv.DictReader(io.StringIO(text), strict=True)
+    header: list[str] = []
+    rows: list[tuple[int, dict[str, str]]] = []
+    end = 0  # the last line of the last whole record read
+    with _field_size_limit(len(text) + 1):  # cell sizes are checked below, with line and column
+        try:
+            header = [h.strip() for h in (reader.fieldnames or [])]
+            reader.fieldnames = header
+            end = reader.line_num
+            for row in reader:
+                end = reader.line_num
+                if not any((v or "").strip() for v in row.values() if isinstance(v, str)):
+                    continue  # blank line
+                rows.append((reader.line_num, _undefused(row)))
+        except csv.Error:
+            raise ImportFailed([_quoting_problem(text, end + 1, header)]) from None
+    errors = [error for line, row in rows for error in _cell_problems(line, row)]
+    if errors:
+        raise ImportFailed(errors)
     return header, rows
+
+
+@contextmanager
+def _field_size_limit(limit: int) -> Iterator[None]:
+    previous = csv.field_size_limit(limit)
+    try:
+        yield
+    finally:
+        csv.field_size_limit(previous)
+
+
+def _cell_problems(line: int, row: dict) -> list[RowError]:
+    errors = []
+    for column, value in row.items():
+        if not isinstance(value, str):
+            continue  # cells beyond the header, reported by parse()
+        if len(value) > CELL_LIMIT:
+            errors.append(RowError(line, column, f"is longer than {CELL_LIMIT:,} characters (128 KB)"))
+        pattern = NAME_CONTROL_CHARACTERS if column in NAME_COLUMNS else CONTROL_CHARACTERS
+        if found := pattern.search(value):
+            code, where = ord(found.group()), found.start() + 1
+            errors.append(
+                RowError(line, column, f"holds a control character (U+{code:04X}) at character {where}; remove it")
+            )
+    return errors
+
+
+def _quoting_problem(text: str, start: int, header: list[str]) -> RowError:
+    """Where the quotation marks of the record that starts on line `start` go wrong."""
+    record = "".join(io.StringIO(text).readlines()[start - 1 :])
+    field = i = 0
+    line = opened = start
+    quoted, at_start = False, True
+    while i < len(record):
+        char = record[i]
+        if quoted and char == '"':
+            if record[i + 1 : i + 2] == '"':
+                i += 1  # "" is a quotation mark inside the cell
+            elif record[i + 1 : i + 2] not in (",", "\r", "\n", ""):
+                return RowError(
+                    line,
+                    _column_name(header, field),
+                    'has text after its closing quotation mark ("); quote the whole cell and write '
+                    'each quotation mark inside it twice ("")',
+                )
+            else:
+                quoted = False
+        elif char == '"' and at_start:
+            quoted, opened = True, line
+        elif char == "," and not quoted:
+            field += 1
+            at_start = True
+            i += 1
+            continue
+        elif char == "\n" and not quoted:
+            break
+        if char == "\n":
+            line += 1
+        at_start = False
+        i += 1
+    if quoted:
+        return RowError(
+            opened,
+            _column_name(header, field),
+            'opens a quotation mark (") that is never closed, so the rest of the file would run into this cell',
+        )
+    return RowError(start, "", "this line is not well-formed CSV")
+
+
+def _column_name(header: list[str], index: int) -> str:
+    return header[index] if index < len(header) else str(index + 1)
+
+
+def _undefused(row: dict) -> dict:
+    # Our exports defuse cells a spreadsheet would run as formulas; reading them back undoes it.
+    for key, value in row.items():
+        if isinstance(value, str) and value.startswith("'"):
+            row[key] = from_spreadsheet(value)
+    return row
 
 
 def check_header(header: list[str]) -> list[RowError]:
@@ -326,7 +432,20 @@ def check_header(header: list[str]) -> list[RowError]:
     for column in header:
         if column not in COLUMNS:
             errors.append(RowError(1, column, f"unknown column (expected: {', '.join(COLUMNS)})"))
+    errors.extend(_repeated_columns(header))
     return errors
+
+
+def _repeated_columns(header: list[str]) -> list[RowError]:
+    # csv.DictReader would keep only the last of two same-named columns, silently.
+    positions: dict[str, list[int]] = defaultdict(list)
+    for position, column in enumerate(header, start=1):
+        positions[column].append(position)
+    return [
+        RowError(1, column, f"appears more than once in the header (columns {', '.join(map(str, found))})")
+        for column, found in positions.items()
+        if len(found) > 1 and column
+    ]
 
 
 def parse(text: str) -> tuple[list[ParsedRow], RowParser | None, list[RowError]]:

@@ -288,15 +288,22 @@ class Organisation(Listing):
     def get_absolute_url(self) -> str:
         return reverse("partners:organisation", kwargs={"slug": self.slug})
 
-    def can_edit(self, user) -> bool:
-        """May this person change this organisation's listings? Its members and moderators."""
+    def is_kept_by(self, user) -> bool:
+        """Does this person look after this organisation? Its members and moderators."""
         if not (user.is_authenticated and user.is_active):
             return False
         return user.is_staff or self.memberships.filter(user=user).exists()
 
+    def can_edit(self, user) -> bool:
+        """May this person change this organisation's listings? Its members and moderators,
+        while it is not archived: an archived organisation is read-only (moderators bring
+        it back in the admin first)."""
+        return self.status != Status.ARCHIVED and self.is_kept_by(user)
+
     def can_manage_team(self, user) -> bool:
-        """May this person invite and remove colleagues? Its owners and moderators."""
-        if not (user.is_authenticated and user.is_active):
+        """May this person invite and remove colleagues? Its owners and moderators, while
+        it is not archived."""
+        if self.status == Status.ARCHIVED or not (user.is_authenticated and user.is_active):
             return False
         return user.is_staff or self.memberships.filter(user=user, role="owner").exists()
 

@@ -1,5 +1,5 @@
-"""The fixed vocabularies. Their slugs are public (URLs, the CSV import format)
-and must match ../shared/PRODUCT.md exactly; names and descriptions can be edited
+"""The fixed vocabularies. Their slugs are public (URLs, the CSV import format,
+listed in docs/import-format.md) and must not change; names and descriptions can be edited
 in the admin afterwards. Used by a data migration and by tests that flush the
 database."""
 

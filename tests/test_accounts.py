@@ -92,6 +92,19 @@ def test_password_reset_emails_a_link_in_text_and_html(client):
     assert message.alternatives[0][1] == "text/html"
 
 
+def test_password_reset_subject_is_plain_text(client, settings):
+    settings.SITE_NAME = "Carers' Phone Check-ins & Friends"
+    make_user(email="amina@sunrise.example")
+    client.post("/accounts/password-reset/", {"email": "amina@sunrise.example"})
+    assert mail.outbox[0].subject == "Set a new password for Carers' Phone Check-ins & Friends"
+
+
+def test_email_subjects_are_plain_text_on_one_line():
+    organisation = make_organisation("Carers' Phone Check-ins\n& Friends")
+    services.invite(organisation, "new@sunrise.example", "owner", None)
+    assert mail.outbox[0].subject == "You are invited to keep Carers' Phone Check-ins & Friends's listing up to date"
+
+
 def test_password_reset_link_sets_a_new_password(client):
     user = make_user(email="amina@sunrise.example")
     client.post("/accounts/password-reset/", {"email": user.email})

@@ -15,9 +15,9 @@ from api.taxonomies import COMMUNITY, LISTING, SUPPORT, TAXONOMIES
 from partners.models import Organisation, Service, Status
 from tests.factories import make_location, make_organisation, make_postcode, make_rich_service, make_service
 
-# Open Referral's schemas sit beside the repository, here and in CI. A missing
-# folder must fail the tests, never skip them.
-HSDS = Path(__file__).resolve().parents[2] / "shared" / "reference" / "hsds-3.0"
+# Open Referral's published schemas, carried in the repository (see its README.md) so
+# the tests need nothing beside the checkout. A missing file fails, never skips.
+HSDS = Path(__file__).resolve().parent / "hsds-3.0"
 PAGE_KEYS = {"total_items", "total_pages", "page_number", "size", "first_page", "last_page", "empty", "contents"}
 
 

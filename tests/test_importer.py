@@ -229,6 +229,59 @@ def test_unknown_column_is_reported(postcodes):
     assert errors_of(text)[0].startswith("line 1, column colour: unknown column")
 
 
+HEADER = "organisation,service,description\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            HEADER + 'A,B,"' + "x" * 140_000 + '"\n',
+            "line 2, column description: is longer than 131,072 characters (128 KB)",
+        ),
+        (
+            HEADER + "A,B,We\x00listen\n",
+            "line 2, column description: holds a control character (U+0000) at character 3",
+        ),
+        (
+            HEADER + "Sun\x07rise,B,C\n",
+            "line 2, column organisation: holds a control character (U+0007) at character 4",
+        ),
+        (HEADER + 'A,"Phone\nline",C\n', "line 3, column service: holds a control character (U+000A) at character 6"),
+        (
+            HEADER + 'A,B,C\nA,D,"We listen\nA,E,F\n',
+            'line 3, column description: opens a quotation mark (") that is never closed',
+        ),
+        (HEADER + 'A,"Phone" line,C\n', 'line 2, column service: has text after its closing quotation mark (")'),
+        ('organisation,"service,description\nA,B,C\n', 'line 1, column 2: opens a quotation mark (") that is never'),
+    ],
+    ids=["huge-cell", "nul", "control-in-name", "newline-in-name", "unclosed-quote", "text-after-quote", "header"],
+)
+def test_a_malformed_cell_is_reported_with_line_and_column(db, text, expected):
+    errors = errors_of(text)
+    assert len(errors) == 1
+    assert errors[0].startswith(expected)
+    assert not Organisation.objects.exists()
+
+
+def test_a_description_may_hold_tabs_and_line_breaks(db):
+    import_listings(HEADER + 'A,B,"We listen.\n\tTea too."\n')
+    assert Service.objects.get().description == "We listen.\n\tTea too."
+
+
+def test_a_column_named_twice_is_reported_not_silently_overwritten(db):
+    errors = errors_of("organisation,service,description,description\nA,B,first,second\n")
+    assert errors == ["line 1, column description: appears more than once in the header (columns 3, 4)"]
+
+
+def test_the_import_command_reports_a_nul_byte_by_line_and_column(db, tmp_path, capsys):
+    path = tmp_path / "listings.csv"
+    path.write_text(HEADER + "A\x00,B,C\n", encoding="utf-8")
+    with pytest.raises(CommandError, match="nothing was imported"):
+        call_command("import_listings", str(path))
+    assert "line 2, column organisation: holds a control character (U+0000)" in capsys.readouterr().err
+
+
 def test_empty_file_is_reported(db):
     assert errors_of("") == ["line 1: the file is empty; the first line must name the columns"]
 

@@ -1,3 +1,8 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from directory.settings import tile_source
@@ -57,3 +62,48 @@ def test_tile_source_refuses_a_non_web_address():
 
     with pytest.raises(ImproperlyConfigured, match="MAP_TILE_URL"):
         tile_source("javascript:alert(1)")
+
+
+# --- Permissions-Policy, HSTS, database connections ------------------------------------------
+
+
+@pytest.mark.parametrize("path", [*PUBLIC_PAGES, "/api/services", "/admin/login/", "/no/such/page/"])
+def test_every_answer_carries_a_permissions_policy(client, db, path):
+    policy = client.get(path)["Permissions-Policy"]
+    assert "geolocation=(self)" in policy  # the search page's "use my location"
+    for feature in ("camera", "microphone", "payment", "usb", "bluetooth", "display-capture"):
+        assert f"{feature}=()" in policy
+
+
+def test_hsts_leaves_out_subdomains_and_preload_by_default(client, db, settings):
+    settings.SECURE_HSTS_SECONDS = 31536000
+    assert client.get("/", secure=True)["Strict-Transport-Security"] == "max-age=31536000"
+
+
+def test_hsts_covers_subdomains_and_preload_when_asked(client, db, settings):
+    settings.SECURE_HSTS_SECONDS = 31536000
+    settings.SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    settings.SECURE_HSTS_PRELOAD = True
+    header = client.get("/", secure=True)["Strict-Transport-Security"]
+    assert header == "max-age=31536000; includeSubDomains; preload"
+
+
+def test_hsts_subdomains_and_preload_come_from_the_environment():
+    env = {**os.environ, "DEBUG": "1", "SECURE_HSTS_INCLUDE_SUBDOMAINS": "1", "SECURE_HSTS_PRELOAD": "yes"}
+    script = (
+        "from django.conf import settings; print(settings.SECURE_HSTS_INCLUDE_SUBDOMAINS, settings.SECURE_HSTS_PRELOAD)"
+    )
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "manage.py", "shell", "--verbosity", "0", "-c", script],
+        cwd=Path(__file__).resolve().parent.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout.split() == ["True", "True"]
+
+
+def test_database_connections_are_checked_before_reuse(settings):
+    # After a database restart the first request on a kept connection would otherwise fail.
+    assert settings.DATABASES["default"]["CONN_HEALTH_CHECKS"] is True

@@ -230,3 +230,15 @@ def test_confirmation_pages_are_accessible(owner_page, listing):
         owner_page.goto(path)
         expect(owner_page.get_by_role("heading", level=1)).to_be_visible()
         assert_accessible(owner_page)
+
+
+def test_an_archived_organisation_says_so_accessibly(page, listing):
+    make_member(listing.organisation, email="amina@sunrise.example", role="owner")
+    listing.organisation.status = "archived"
+    listing.organisation.save()
+    log_in(page, "amina@sunrise.example")
+    response = page.goto("/manage/organisations/sunrise/")
+    assert response.status == 403
+    expect(page.get_by_role("heading", level=1)).to_have_text("You cannot do this here")
+    expect(page.get_by_text("Sunrise Wellbeing is archived")).to_be_visible()
+    assert_accessible(page)
