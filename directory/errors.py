@@ -19,8 +19,6 @@ logger = logging.getLogger(__name__)
 
 # The outage page asks browsers and robots to come back after this many seconds.
 RETRY_AFTER_SECONDS = 120
-# Answered by their own code and format (JSON); the admin shows Django's own pages.
-NOT_HTML_PAGES = ("/api/", "/admin/")
 
 
 def render_error(template_name: str, status: int, **context) -> HttpResponse:
@@ -35,7 +33,7 @@ def render_error(template_name: str, status: int, **context) -> HttpResponse:
     return HttpResponse(loader.render_to_string(template_name, context), status=status)
 
 
-def database_unavailable() -> HttpResponse:
+def database_unavailable(request: HttpRequest) -> HttpResponse:
     response = render_error("503.html", 503)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
@@ -56,13 +54,13 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 def server_error(request: HttpRequest) -> HttpResponse:
     # A database error raised outside a view (in a middleware, say) arrives here.
     if isinstance(sys.exc_info()[1], OperationalError | InterfaceError):
-        return database_unavailable()
+        return database_unavailable(request)
     return render_error("500.html", 500)
 
 
 class DatabaseUnavailableMiddleware:
-    """The database cannot be reached: answer HTML pages with a 503 that still shows crisis
-    help, rather than a 500. Django closes a broken connection at the end of the request
+    """The database cannot be reached: answer with a 503 (pages still show crisis help)
+    rather than a 500. Django closes a broken connection at the end of the request
     and opens a new one for the next, so the site recovers by itself when the database does."""
 
     def __init__(self, get_response):
@@ -72,7 +70,7 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        if not isinstance(exception, OperationalError | InterfaceError) or request.path.startswith(NOT_HTML_PAGES):
+        if not isinstance(exception, OperationalError | InterfaceError):
             return None
         logger.error("Database unavailable: answered %s with 503", request.path, exc_info=exception)
-        return database_unavailable()
+        return database_unavailable(request)
