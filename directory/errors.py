@@ -26,7 +26,6 @@ def render_error(template_name: str, status: int, **context) -> HttpResponse:
     context = {
         "SITE_NAME": settings.SITE_NAME,
         "REGION_NAME": settings.REGION_NAME,
-        "error_page": True,
         **safety_context(read_database=False),
         **context,
     }
@@ -49,6 +48,11 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return render_error("404.html", 404)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A form sent without its CSRF token, or with an old one (a page left open for long)."""
+    return render_error("403.html", 403)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

@@ -1,3 +1,5 @@
+from functools import cache, partial
+
 from django.conf import settings
 from django.http import HttpRequest
 
@@ -20,7 +22,8 @@ def safety(request: HttpRequest) -> dict:
 def safety_context(read_database: bool) -> dict:
     """Error pages call this with read_database=False: they must not touch the database."""
     return {
-        # Lazy: only pages that show the panel read the lines (from the cache, mostly).
-        "crisis_lines": lambda: crisis_lines(read_database),
+        # Lazy, and read once a page: only pages that show the panel read the lines (from
+        # the cache, mostly).
+        "crisis_lines": cache(partial(crisis_lines, read_database)),
         "EXIT_URL": settings.EXIT_URL,
     }

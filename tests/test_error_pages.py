@@ -119,3 +119,11 @@ def test_the_api_answers_an_outage_in_json(client):
     assert response.status_code == 503
     assert "not available" in response.content.decode()
     assert response["Retry-After"] == "120"
+
+
+def test_a_form_sent_without_its_token_is_a_helpful_403(db):
+    from django.test import Client
+
+    make_service("Talking circle", slug="talking-circle")
+    response = Client(enforce_csrf_checks=True).post("/services/talking-circle/report/", {"kind": "closed"})
+    assert_helpful_error_page(response, 403)
