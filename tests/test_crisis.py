@@ -274,3 +274,10 @@ def test_crisis_services_sorts_open_ones_first(db):
     make_service("A closed", support=["crisis-support"], opening_hours="Mon 00:00-00:01")
     make_service("B always", support=["crisis-support"], opening_hours="24/7")
     assert [s.name for s in crisis_services()] == ["B always", "A closed"]
+
+
+def test_the_panel_says_when_a_line_is_closed_now(client, db):
+    cache.delete(CACHE_KEY)
+    CrisisLine.objects.create(name="Tiny window", number="01632 960 666", hours="Mon 00:00-00:01")
+    assert "Tiny window" in client.get("/").content.decode()
+    assert "(closed now)" in client.get("/").content.decode()
