@@ -281,3 +281,13 @@ def test_the_panel_says_when_a_line_is_closed_now(client, db):
     CrisisLine.objects.create(name="Tiny window", number="01632 960 666", hours="Mon 00:00-00:01")
     assert "Tiny window" in client.get("/").content.decode()
     assert "(closed now)" in client.get("/").content.decode()
+
+
+def test_a_crisis_search_costs_one_query_more_than_any_other(client, db):
+    make_service("Always There", support=["crisis-support"], opening_hours="24/7")
+    # No service speaks Somali: both searches find nothing, so they differ only in crisis help.
+    with CaptureQueriesContext(connection) as ordinary:
+        client.get("/search/", {"q": "sadness", "language": "so"})
+    with CaptureQueriesContext(connection) as crisis:
+        client.get("/search/", {"q": "suicidal", "language": "so"})
+    assert len(crisis) == len(ordinary) + 1
