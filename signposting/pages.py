@@ -7,6 +7,8 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET
 
 from .crisis import crisis_services
@@ -32,10 +34,12 @@ def privacy(request: HttpRequest) -> HttpResponse:
     """Anyone: every cookie, what the server keeps and for how long, and what others see."""
     context = {
         **_site_facts(),
-        "session_cookie": settings.SESSION_COOKIE_NAME,
         "session_days": settings.SESSION_COOKIE_AGE // 86400,
-        "csrf_cookie": settings.CSRF_COOKIE_NAME,
-        "language_cookie": settings.LANGUAGE_COOKIE_NAME,
+        "cookies": [
+            (settings.SESSION_COOKIE_NAME, "session", _lasts(settings.SESSION_COOKIE_AGE)),
+            (settings.CSRF_COOKIE_NAME, "csrf", _lasts(settings.CSRF_COOKIE_AGE)),
+            (settings.LANGUAGE_COOKIE_NAME, "language", _lasts(settings.LANGUAGE_COOKIE_AGE)),
+        ],
         # LOGIN_RECORDS_KEPT_DAYS comes with the login records work; 30 days until then.
         "login_records_days": getattr(settings, "LOGIN_RECORDS_KEPT_DAYS", 30),
         "tile_host": urlsplit(settings.MAP_TILE_URL.replace("{s}.", "")).hostname,
@@ -47,6 +51,14 @@ def privacy(request: HttpRequest) -> HttpResponse:
 def accessibility(request: HttpRequest) -> HttpResponse:
     """Anyone: the accessibility statement."""
     return render(request, "signposting/accessibility.html", _site_facts())
+
+
+def _lasts(seconds: int | None) -> str:
+    """How long a cookie lasts, in words."""
+    if seconds is None:
+        return _("Until you close your browser")
+    days = max(1, seconds // 86400)
+    return ngettext("%(days)s day", "%(days)s days", days) % {"days": days}
 
 
 def _site_facts() -> dict:

@@ -63,6 +63,7 @@ def test_on_a_phone_crisis_help_and_the_search_box_share_the_first_screen(phone,
 @pytest.mark.parametrize("path", ["/", "/search/?q=counselling", "/crisis/", "/privacy/", "/about/", "/accessibility/"])
 def test_safety_pages_and_panel_have_no_accessibility_violations_on_a_desktop(page, services, path):
     page.goto(path)
+    screenshot(page, "desktop-" + (path.strip("/").split("/")[0] or "home"))
     assert on_first_screen(page, "[data-crisis-panel]")
     assert_accessible(page)
 
