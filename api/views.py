@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from functools import partial, wraps
 
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import render
@@ -18,6 +19,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
+from directory.errors import RETRY_AFTER_SECONDS
 from partners.models import Organisation, Service
 
 from . import hsds
@@ -80,6 +82,10 @@ def api_view(view: Callable) -> Callable:
                 response = error_response(message, status=400, parameter=error.parameter)
             except Http404 as error:
                 response = error_response(str(error) or _("Not found."), status=404)
+            except (OperationalError, InterfaceError):
+                logger.exception("Database unavailable: %s", request.path)
+                response = error_response(_("The database is not available just now. Please try again later."), 503)
+                response["Retry-After"] = str(RETRY_AFTER_SECONDS)
             except Exception:
                 # A fault of ours: logged like any server error, answered in JSON with the
                 # CORS header so the calling page can at least read that it failed.

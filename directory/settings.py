@@ -111,6 +111,8 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+# An expired or missing form token gets our own 403 page, with crisis help.
+CSRF_FAILURE_VIEW = "directory.errors.csrf_failure"
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
@@ -191,6 +193,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # A database that cannot be reached gets a 503 page with crisis help, not a 500.
+    "directory.errors.DatabaseUnavailableMiddleware",
     # Last, as django-axes asks: it turns a lockout raised during login into its lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -211,6 +215,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "partners.context_processors.site",
                 "signposting.context_processors.shortlist",
+                "signposting.context_processors.safety",
             ],
         },
     },
@@ -393,6 +398,15 @@ REMINDER_INTERVAL_DAYS = env_int("REMINDER_INTERVAL_DAYS", 30)
 # Listings not confirmed for this long carry a public "may be out of date" notice
 # and rank below fresher ones in search.
 VERY_STALE_AFTER_DAYS = env_int("VERY_STALE_AFTER_DAYS", 365)
+
+# --- Safety, and who runs this copy ----------------------------------------------
+# "Leave this site" goes to this neutral page: nothing about it suggests mental health.
+EXIT_URL = env_str("EXIT_URL", "https://www.bbc.co.uk/weather")
+if urlsplit(EXIT_URL).scheme not in {"http", "https"}:
+    raise ImproperlyConfigured(f"EXIT_URL must be an http(s) address, not {EXIT_URL!r}.")
+# Named on the About, privacy and accessibility pages as who runs the site, and how to reach them.
+OPERATOR_NAME = env_str("OPERATOR_NAME", f"The {REGION_NAME} mental health partnership")
+CONTACT_EMAIL = env_str("CONTACT_EMAIL", DEFAULT_FROM_EMAIL)
 
 for _name, _value, _low, _high in (
     ("MAP_CENTRE_LAT", MAP_CENTRE[0], -90, 90),

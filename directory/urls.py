@@ -20,3 +20,9 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("manage/", include("editing.urls")),
 ]
+
+# Our own error pages: they show crisis help and work without the database.
+handler400 = "directory.errors.bad_request"
+handler403 = "directory.errors.permission_denied"
+handler404 = "directory.errors.page_not_found"
+handler500 = "directory.errors.server_error"

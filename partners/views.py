@@ -1,15 +1,18 @@
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.paginator import InvalidPage
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.core.paginator import EmptyPage, InvalidPage
+from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.html import conditional_escape
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, npgettext
 
 from feedback.needs import counts_as_search, record_search
+from signposting.crisis import crisis_services
+from signposting.crisis_words import suggests_crisis
 
 from .filters import ServiceFilter
 from .models import Organisation
@@ -21,7 +24,9 @@ from .search import (
     Option,
     Search,
     SearchParams,
+    SearchResults,
     Vocabulary,
+    page_number,
     public_services,
     with_listing_details,
     with_result_details,
@@ -54,13 +59,12 @@ def search_results(request: HttpRequest) -> HttpResponse:
     vocabulary = Vocabulary.load()
     filterset = ServiceFilter(request.GET, vocabulary=vocabulary)
     params = filterset.params()
-    try:
-        results = Search(params, vocabulary).results(request.GET.get("page"))
-    except InvalidPage:
-        raise Http404(_("There is no such page of results.")) from None
+    results, page_note = _results_page(params, vocabulary, request.GET.get("page"))
     page = results.page
-    if counts_as_search(request, page.number):
+    if counts_as_search(request, 0 if page_note else page.number):
         record_search(params, results.count)  # unmet need: counts by filters and week, nothing personal
+    # Words that suggest a crisis open the page with crisis help; nothing about it is kept.
+    in_crisis = suggests_crisis(params.q)
     counts = results.option_counts
     # Links from this page (and the map's data) carry only what could be used: the map
     # shows what the list shows, and a problem is not repeated on every next page.
@@ -83,8 +87,45 @@ def search_results(request: HttpRequest) -> HttpResponse:
         "previous_url": _page_url(query, page.number - 1) if page.has_previous() else "",
         "next_url": _page_url(query, page.number + 1) if page.has_next() else "",
         "map_config": _map_config(query, params),
+        "page_note": page_note,
+        "in_crisis": in_crisis,
+        "crisis_services": crisis_services(open_only=True) if in_crisis else [],
     }
-    return render(request, "partners/search.html", context)
+    # A page that does not exist still answers 404 (for robots and links checkers), but people
+    # get the results and a note saying why, never a bare "Not Found".
+    return render(request, "partners/search.html", context, status=404 if page_note else 200)
+
+
+def _results_page(params: SearchParams, vocabulary: Vocabulary, requested: str | None) -> tuple[SearchResults, str]:
+    """The page of results asked for, and a note when it could not be: a page number that is
+    not one (0, -1, abc, 1.5) gets the first page, a page past the end the last page (the
+    nearest to what was asked for, say from an old bookmark), each saying why."""
+    try:
+        number = page_number(requested)
+    except EmptyPage:  # a whole number, but below 1 or absurdly large
+        number = 0 if int(str(requested)) < 1 else None
+    except InvalidPage:
+        number = 0
+    if number == 0:
+        note = _("“%(page)s” is not a page number, so this is the first page.") % {
+            "page": Truncator(str(requested)).chars(20)
+        }
+        return Search(params, vocabulary).results(1), note
+    if number is not None:
+        try:
+            return Search(params, vocabulary).results(number), ""
+        except EmptyPage:
+            pass
+    results = Search(params, vocabulary).results(1)
+    last = results.page.paginator.num_pages
+    if last > 1:
+        results = Search(params, vocabulary).results(last)
+    note = ngettext(
+        "There is no page %(page)s: these results fill %(count)s page, so this is the last one.",
+        "There is no page %(page)s: these results fill %(count)s pages, so this is the last one.",
+        last,
+    ) % {"page": Truncator(str(requested)).chars(20), "count": last}
+    return results, note
 
 
 def search_geojson(request: HttpRequest) -> JsonResponse:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import pages, views
 
 app_name = "signposting"
 
@@ -13,4 +13,10 @@ urlpatterns = [
     path("shortlist/clear/", views.shortlist_clear, name="clear"),
     path("shortlist/save/", views.shortlist_save, name="save"),
     path("for-professionals/", views.for_professionals, name="professionals"),
+    path("crisis/", pages.crisis, name="crisis"),
+    path("about/", pages.about, name="about"),
+    path("privacy/", pages.privacy, name="privacy"),
+    path("accessibility/", pages.accessibility, name="accessibility"),
+    path("robots.txt", pages.robots_txt, name="robots"),
+    path("favicon.ico", pages.favicon, name="favicon"),
 ]

@@ -3,6 +3,7 @@ search still done, nothing rendered unescaped, never a 500."""
 
 import pytest
 
+from feedback.models import NeedStat
 from partners.models import Service
 from tests.factories import make_postcode, make_service
 
@@ -105,9 +106,39 @@ def test_an_unknown_postcode_keeps_the_other_words_and_filters(client, services)
     assert response.context["params"].place is None
 
 
-@pytest.mark.parametrize("page", ["999", "999999999999999999999", "0", "-1", "abc", "1.5", "2"])
-def test_a_page_that_does_not_exist_is_not_found(client, services, page):
-    assert client.get("/search/", {"page": page}).status_code == 404
+@pytest.mark.parametrize("page", ["0", "-1", "abc", "1.5", "", "1e3", "<b>2</b>"])
+def test_a_page_value_that_is_not_a_page_number_shows_the_first_page_and_says_so(client, services, page):
+    response = client.get("/search/", {"page": page})
+    content = response.content.decode()
+    assert response.status_code == (200 if page == "" else 404)  # "" is no page asked for
+    assert response.context["page"].number == 1
+    assert len(names(response)) == 2
+    assert ("is not a page number, so this is the first page" in content) is (page != "")
+
+
+@pytest.mark.parametrize("page", ["2", "999", "999999999999999999999"])
+def test_a_page_past_the_end_shows_the_last_page_and_how_many_there_are(client, services, page):
+    response = client.get("/search/", {"page": page})
+    assert response.status_code == 404
+    assert response.context["page"].number == 1
+    assert f"There is no page {page[:19]}" in response.content.decode()
+    assert "these results fill 1 page, so this is the last one" in response.content.decode()
+
+
+def test_a_page_past_the_end_of_several_shows_the_last_of_them(client, db):
+    for number in range(11):
+        make_service(f"Service {number:02}")
+    response = client.get("/search/", {"page": "5", "sort": "name"})
+    assert response.context["page"].number == 2
+    assert names(response) == ["Service 10"]
+    assert "these results fill 2 pages" in response.content.decode()
+
+
+def test_a_bad_page_is_not_counted_as_a_new_search(client, services):
+    client.get("/search/", {"page": "abc", "language": "pl"}, HTTP_USER_AGENT="Mozilla/5.0")
+    assert not NeedStat.objects.exists()
+    client.get("/search/", {"language": "pl"}, HTTP_USER_AGENT="Mozilla/5.0")
+    assert NeedStat.objects.count() == 1
 
 
 def test_the_first_page_of_no_results_exists(client, services):

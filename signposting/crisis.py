@@ -1,0 +1,113 @@
+"""The crisis lines every public page shows, read cheaply and safely.
+
+The panel is on every page, so the lines are kept in Django's cache (one query when the
+cache is cold, none after) and forgotten whenever a moderator saves or deletes one. If
+the database cannot be read, or on an error page (which must not touch the database),
+the built-in national lines are shown instead: crisis help never depends on the database.
+"""
+
+import logging
+
+from django.core.cache import cache
+from django.db import DatabaseError
+from django.utils.translation import gettext_lazy as _
+
+from partners.hours import is_open
+from partners.models import Service
+
+from .models import CrisisLine
+
+logger = logging.getLogger(__name__)
+
+CACHE_KEY = "signposting:crisis-lines"
+# Several server processes each cache the lines (unless CACHES is shared): a moderator's
+# change reaches the other processes within this many seconds.
+CACHE_SECONDS = 300
+CRISIS_SUPPORT = "crisis-support"
+
+
+def national_lines() -> list[CrisisLine]:
+    """The UK-wide lines, as signposting migration 0002 seeds them (a test keeps the two equal)."""
+    return [
+        CrisisLine(
+            name=_("Emergency"),
+            number="999",
+            description=_("If a life is at risk now, or you cannot keep yourself safe: call 999 or go to A&E."),
+            languages=_("English; interpreters for other languages"),
+            order=10,
+        ),
+        CrisisLine(
+            name=_("NHS"),
+            number="111",
+            dial_note=_("option 2"),
+            description=_(
+                "Urgent mental health help for you or someone you care for: choose option 2 to talk to "
+                "the local NHS mental health team."
+            ),
+            languages=_("English; interpreters for other languages"),
+            order=20,
+        ),
+        CrisisLine(
+            name=_("Samaritans"),
+            number="116 123",
+            description=_("Someone to talk to about anything you are going through. Free from any phone."),
+            languages=_("English"),
+            order=30,
+        ),
+        CrisisLine(
+            name=_("Shout"),
+            number="85258",
+            kind=CrisisLine.Kind.TEXT,
+            text_body="SHOUT",
+            description=_("Free, confidential text conversation with a trained volunteer when you are struggling."),
+            languages=_("English"),
+            order=40,
+        ),
+    ]
+
+
+def crisis_lines(read_database: bool = True) -> list[CrisisLine]:
+    """The active crisis lines in order: from the cache, else (if allowed) the database,
+    else the national lines."""
+    try:
+        cached = cache.get(CACHE_KEY)
+    except Exception:  # a shared cache that is down must not take crisis help with it
+        logger.warning("Could not read the crisis lines from the cache", exc_info=True)
+        cached = None
+    if cached is not None:
+        return cached
+    if not read_database:
+        return national_lines()
+    try:
+        lines = list(CrisisLine.objects.active())
+    except DatabaseError:
+        logger.warning("Could not read the crisis lines; showing the national lines", exc_info=True)
+        return national_lines()
+    if not lines:  # a region that switched every line off still shows the national ones
+        return national_lines()
+    try:
+        cache.set(CACHE_KEY, lines, CACHE_SECONDS)
+    except Exception:
+        logger.warning("Could not cache the crisis lines", exc_info=True)
+    return lines
+
+
+def forget_cached_lines(**kwargs) -> None:
+    """Signal receiver: a moderator changed a line, so read them afresh next time."""
+    cache.delete(CACHE_KEY)
+
+
+def crisis_services(open_only: bool = False) -> list[Service]:
+    """The directory's own published crisis-support services, those open now or around the
+    clock first; with open_only, only those (hours we cannot read count as not open)."""
+    found = list(
+        Service.objects.public()
+        .filter(support_types__slug=CRISIS_SUPPORT)
+        .select_related("organisation")
+        .order_by("name", "pk")
+    )
+    for service in found:
+        service.open_now = is_open(service.opening_hours)
+    if open_only:
+        return [service for service in found if service.open_now]
+    return sorted(found, key=lambda service: not service.open_now)
