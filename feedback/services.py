@@ -7,7 +7,7 @@ from accounts.models import Role, User
 from partners.models import Service
 
 from . import emails
-from .models import ProblemReport
+from .models import ProblemKind, ProblemReport
 
 
 def submit_report(service: Service, kind: str, details: str = "", reply_email: str = "") -> ProblemReport:
@@ -20,7 +20,8 @@ def submit_report(service: Service, kind: str, details: str = "", reply_email: s
 
 
 def notify(report: ProblemReport) -> None:
-    owners = owner_emails(report.service)
+    # The organisation cannot correct the site's translation; the moderators can.
+    owners = owner_emails(report.service) if report.kind != ProblemKind.TRANSLATION else []
     if owners:
         emails.send_problem_report(report, owners, to_moderators=False)
     else:

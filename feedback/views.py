@@ -9,6 +9,7 @@ from partners.search import public_services
 
 from . import ratelimit, services
 from .forms import ProblemReportForm
+from .models import ProblemKind
 
 RATE_SCOPE = "problem-report"
 
@@ -16,7 +17,10 @@ RATE_SCOPE = "problem-report"
 def report_problem(request: HttpRequest, slug: str) -> HttpResponse:
     """Anyone: tell us a published listing is wrong (no account, nothing personal required)."""
     service = get_object_or_404(public_services().select_related("organisation"), slug=slug)
-    form = ProblemReportForm(request.POST if request.method == "POST" else None)
+    # A link may choose the kind of problem (the draft-translation notice asks for "translation").
+    kind = request.GET.get("kind")
+    initial = {"kind": kind} if kind in ProblemKind.values else {}
+    form = ProblemReportForm(request.POST if request.method == "POST" else None, initial=initial)
     limited = False
     if request.method == "POST":
         limited = ratelimit.is_limited(RATE_SCOPE, request, settings.PROBLEM_REPORTS_PER_HOUR)

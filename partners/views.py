@@ -328,5 +328,7 @@ def _base_map_config() -> dict:
             "marker": _("%(name)s: select for details"),
             "loadError": _("Sorry, the map points could not be loaded. The list shows every result."),
             "distance": _("%(miles)s miles away"),
+            "zoomIn": _("Zoom in"),
+            "zoomOut": _("Zoom out"),
         },
     }
