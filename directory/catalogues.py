@@ -171,8 +171,11 @@ def _forms(value: str | tuple | list) -> tuple:
 
 def _compiled(catalogue: Catalog) -> dict:
     """What a .mo holds: the finished translations."""
+    # Babel's .mo reader gives the context as bytes.
     return {
-        (m.context, _forms(m.id)): _forms(m.string) for m in catalogue if m.id and all(_forms(m.string)) and not m.fuzzy
+        (m.context.decode() if isinstance(m.context, bytes) else m.context, _forms(m.id)): _forms(m.string)
+        for m in catalogue
+        if m.id and all(_forms(m.string)) and not m.fuzzy
     }
 
 
