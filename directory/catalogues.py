@@ -100,6 +100,17 @@ def extract_template() -> Catalog:
     return template
 
 
+def catalogue_codes(extra: list[str] = ()) -> list[str]:
+    """The languages with a catalogue to keep up to date: the enabled ones, any planned one
+    whose catalogue has been started, and `extra` (to start one)."""
+    return [
+        language.code
+        for language in languages.INTERFACE_LANGUAGES
+        if language.code != languages.DEFAULT
+        and (language.enabled or language.code in extra or po_path(language.code).exists())
+    ]
+
+
 def po_path(code: str) -> Path:
     return LOCALE_DIR / code / "LC_MESSAGES" / f"{DOMAIN}.po"
 

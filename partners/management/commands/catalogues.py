@@ -12,10 +12,17 @@ class Command(BaseCommand):
         parser.add_argument(
             "--check", action="store_true", help="Change nothing; fail if a catalogue is out of date with the code."
         )
+        parser.add_argument(
+            "--language",
+            action="append",
+            default=[],
+            choices=[language.code for language in languages.INTERFACE_LANGUAGES if language.code != languages.DEFAULT],
+            help="Also start or update this language's catalogue before it is enabled (repeatable).",
+        )
 
-    def handle(self, *args, check: bool = False, **options):
+    def handle(self, *args, check: bool = False, language: list[str], **options):
         template = catalogues.extract_template()
-        codes = [language.code for language in languages.TRANSLATED]
+        codes = catalogues.catalogue_codes(extra=language)
         if check:
             problems = [problem for code in codes for problem in catalogues.stale(code, template)]
             if problems:
