@@ -161,6 +161,9 @@ def test_a_translation_report_goes_to_the_moderators_not_the_organisation(
     assert response.status_code == 302
     assert ProblemReport.objects.get().kind == ProblemKind.TRANSLATION
     assert [message.to for message in mail.outbox] == [[moderator.email]]
+    body = mail.outbox[0].body
+    assert "The translation into my language is wrong or hard to understand" in body  # in English
+    assert "/ur/" not in body
 
 
 # --- Right to left ----------------------------------------------------------------------
