@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 SAMPLE := sample_data/bradford-district-and-craven.csv
 
-.PHONY: install run setup test lint format migrations-check bench clean
+.PHONY: install run setup test lint format migrations-check messages messages-check bench clean
 
 install: $(VENV)/.installed
 
@@ -40,7 +40,15 @@ format: install
 migrations-check: install .env
 	$(PY) manage.py makemigrations --check --dry-run
 
-test: install .env lint migrations-check
+# Translation catalogues (locale/<language>/LC_MESSAGES/django.po and the compiled .mo,
+# both committed): update them from the code with Babel; no GNU gettext needed.
+messages: install .env
+	$(PY) manage.py catalogues
+
+messages-check: install .env
+	$(PY) manage.py catalogues --check
+
+test: install .env lint migrations-check messages-check
 	$(PY) -m pytest
 
 # Search speed on synthetic listings, for PostgreSQL; use a database of its own:

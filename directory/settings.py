@@ -14,6 +14,8 @@ import dj_database_url
 import leaflet
 from django.core.exceptions import ImproperlyConfigured
 
+from directory import languages
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -213,6 +215,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "directory.context_processors.interface_languages",
                 "partners.context_processors.site",
                 "signposting.context_processors.shortlist",
                 "signposting.context_processors.safety",
@@ -320,8 +323,11 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
 # --- Internationalisation -----------------------------------------------------
 
-LANGUAGE_CODE = "en-gb"
-LANGUAGES = [("en-gb", "English")]
+# The interface languages come from directory/languages.py (one row per language). English
+# pages keep their unprefixed URLs; the others live under /<code>/ (directory/urls.py).
+LANGUAGE_CODE = languages.DEFAULT
+LANGUAGES = languages.settings_languages()
+LANGUAGES_BIDI = languages.bidi_codes()
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/London"
 USE_I18N = True

@@ -19,6 +19,8 @@ class ProblemKind(models.TextChoices):
     CLOSED = "closed", _("The service has closed or stopped")
     MOVED = "moved", _("The service has moved")
     WRONG_DETAILS = "wrong-details", _("Other details are wrong (times, languages, who it is for, how to get in)")
+    # About the site's own words, not the listing: it goes to the moderators, not the organisation.
+    TRANSLATION = "translation", _("The translation into my language is wrong or hard to understand")
     OTHER = "other", _("Something else")
 
 

@@ -1,13 +1,15 @@
 """Workflows of the feedback app: a problem report reaching the people who can fix it."""
 
+from django.conf import settings
 from django.db import transaction
+from django.utils import translation
 
 from accounts.emails import moderator_emails
 from accounts.models import Role, User
 from partners.models import Service
 
 from . import emails
-from .models import ProblemReport
+from .models import ProblemKind, ProblemReport
 
 
 def submit_report(service: Service, kind: str, details: str = "", reply_email: str = "") -> ProblemReport:
@@ -21,11 +23,14 @@ def submit_report(service: Service, kind: str, details: str = "", reply_email: s
 
 
 def notify(report: ProblemReport) -> None:
-    owners = owner_emails(report.service)
-    if owners:
-        emails.send_problem_report(report, owners, to_moderators=False)
-    else:
-        emails.send_problem_report(report, moderator_emails(), to_moderators=True)
+    # The organisation cannot correct the site's translation; the moderators can.
+    owners = owner_emails(report.service) if report.kind != ProblemKind.TRANSLATION else []
+    # Staff read English (their pages are in English), whatever language the reporter used.
+    with translation.override(settings.LANGUAGE_CODE):
+        if owners:
+            emails.send_problem_report(report, owners, to_moderators=False)
+        else:
+            emails.send_problem_report(report, moderator_emails(), to_moderators=True)
 
 
 def owner_emails(service: Service) -> list[str]:

@@ -10,12 +10,16 @@ from partners.search import public_services
 
 from . import services
 from .forms import ProblemReportForm
+from .models import ProblemKind
 
 
 def report_problem(request: HttpRequest, slug: str) -> HttpResponse:
     """Anyone: tell us a published listing is wrong (no account, nothing personal required)."""
     service = get_object_or_404(public_services().select_related("organisation"), slug=slug)
-    form = ProblemReportForm(request.POST if request.method == "POST" else None)
+    # A link may choose the kind of problem (the draft-translation notice asks for "translation").
+    kind = request.GET.get("kind")
+    initial = {"kind": kind} if kind in ProblemKind.values else {}
+    form = ProblemReportForm(request.POST if request.method == "POST" else None, initial=initial)
     limited = False
     if request.method == "POST" and form.is_valid():
         limited = ratelimits.used_up(request, "problem-report", settings.PROBLEM_REPORTS_PER_HOUR)

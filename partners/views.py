@@ -31,7 +31,7 @@ from .search import (
     with_listing_details,
     with_result_details,
 )
-from .templatetags.directory import language_name
+from .templatetags.directory import language_name, plural_count
 
 # Parameters that say where: a new place or map area replaces all of them.
 PLACE_PARAMETERS = ("postcode", "lat", "lon", "radius")
@@ -281,7 +281,7 @@ def _active_filters(query: QueryDict, params: SearchParams, vocabulary: Vocabula
         active.append(ActiveFilter(_("Words: %(q)s") % {"q": params.q}, _url(query, {"q": None})))
     if params.place:
         label = ngettext(
-            "Within %(radius)s mile of %(place)s", "Within %(radius)s miles of %(place)s", _plural(params.radius)
+            "Within %(radius)s mile of %(place)s", "Within %(radius)s miles of %(place)s", plural_count(params.radius)
         ) % {"radius": f"{params.radius:g}", "place": params.place.label}
         active.append(ActiveFilter(label, _url(query, dict.fromkeys(PLACE_PARAMETERS))))
     if params.bbox:
@@ -299,18 +299,13 @@ def _active_filters(query: QueryDict, params: SearchParams, vocabulary: Vocabula
     return active
 
 
-def _plural(number: float) -> int:
-    """A count for ngettext: gettext's plural rules take whole numbers only."""
-    return int(number) if float(number).is_integer() else 2
-
-
 def radius_options(radius: float) -> list[tuple[str, str, bool]]:
     """(value, label, selected) for the distance menu, keeping an unusual radius from a link."""
     choices = sorted({*RADIUS_CHOICES, radius})
     return [
         (
             f"{miles:g}",
-            ngettext("within %(miles)s mile", "within %(miles)s miles", _plural(miles)) % {"miles": f"{miles:g}"},
+            ngettext("within %(miles)s mile", "within %(miles)s miles", plural_count(miles)) % {"miles": f"{miles:g}"},
             miles == radius,
         )
         for miles in choices
@@ -369,5 +364,7 @@ def _base_map_config() -> dict:
             "marker": _("%(name)s: select for details"),
             "loadError": _("Sorry, the map points could not be loaded. The list shows every result."),
             "distance": _("%(miles)s miles away"),
+            "zoomIn": _("Zoom in"),
+            "zoomOut": _("Zoom out"),
         },
     }

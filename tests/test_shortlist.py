@@ -418,7 +418,7 @@ def test_a_result_says_it_takes_gp_referrals_how_to_refer_and_the_wait(client, r
     assert '<span class="badge badge--gp">Takes GP referrals</span>' in content
     assert '<span class="badge badge--self">People can refer themselves</span>' in content
     assert "<dt>GP referral</dt>" in content
-    assert 'Email: <a href="mailto:gp-referrals@chinar.example.org">' in content
+    assert 'Email: <a dir="ltr" href="mailto:gp-referrals@chinar.example.org">' in content
     assert "<dt>Typical wait</dt>" in content and "About two weeks" in content
 
 

@@ -21,6 +21,12 @@ def _labels(choices: type, language: str | None) -> dict[str, str]:
     return {value: str(label) for value, label in choices.choices}
 
 
+def plural_count(number: float) -> int:
+    """A count for ngettext: gettext's plural rules take whole numbers only, and a language
+    with several plural forms (Polish has three) needs the number itself, not just 1 or 2."""
+    return int(number) if float(number).is_integer() else 2
+
+
 @register.filter
 def miles(value: float | None) -> str:
     """0.04 -> 'less than 0.1 miles', 0.83 -> '0.8 miles', 1.0 -> '1 mile', 12.4 -> '12 miles'."""
@@ -30,7 +36,7 @@ def miles(value: float | None) -> str:
         return _("less than 0.1 miles")
     shown = round(value, 1) if value < 10 else round(value)
     text = f"{shown:g}"
-    return ngettext("%(miles)s mile", "%(miles)s miles", 1 if shown == 1 else 2) % {"miles": text}
+    return ngettext("%(miles)s mile", "%(miles)s miles", plural_count(shown)) % {"miles": text}
 
 
 @register.simple_tag

@@ -27,7 +27,11 @@
         jumpLink.hidden = false;
     }
 
-    var map = L.map(container, {scrollWheelZoom: false, keyboard: true, zoomSnap: 0.5});
+    // In right-to-left languages the controls sit at the start of the line, on the right.
+    var rtl = document.documentElement.dir === "rtl";
+    var map = L.map(container, {scrollWheelZoom: false, keyboard: true, zoomSnap: 0.5, zoomControl: false, attributionControl: false});
+    L.control.zoom({position: rtl ? "topright" : "topleft", zoomInTitle: messages.zoomIn, zoomOutTitle: messages.zoomOut}).addTo(map);
+    L.control.attribution({position: rtl ? "bottomleft" : "bottomright"}).addTo(map);
     L.tileLayer(config.tileUrl, {attribution: config.attribution, maxZoom: 19}).addTo(map);
     var markers = L.featureGroup().addTo(map);
     var searchedBounds = null; // the area the list answers for; moving away offers "Search this area"
