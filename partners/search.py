@@ -64,6 +64,7 @@ from .models import (
     SupportType,
 )
 from .postcodes import Place
+from .translations import with_translations
 
 RADIUS_DEFAULT = 3.0
 RADIUS_MIN = 0.1
@@ -789,18 +790,21 @@ def public_services() -> QuerySet[Service]:
 
 
 def with_result_details(queryset: QuerySet[Service]) -> QuerySet[Service]:
-    """What a result row shows (templates/partners/_result.html), in a fixed number of queries."""
-    return queryset.select_related("organisation").prefetch_related(
+    """What a result row shows (templates/partners/_result.html), in a fixed number of queries
+    (one more in a language other than English: the translations into it)."""
+    queryset = queryset.select_related("organisation").prefetch_related(
         "communities",
         "locations",
         "referral_routes",
         Prefetch("service_languages", queryset=ServiceLanguage.objects.select_related("language")),
     )
+    return with_translations(queryset)
 
 
 def with_listing_details(queryset: QuerySet[Service]) -> QuerySet[Service]:
-    """Everything a service page shows, in a fixed number of queries."""
-    return queryset.select_related("organisation").prefetch_related(
+    """Everything a service page shows, in a fixed number of queries (two more in a language
+    other than English: the service's and the organisation's translations into it)."""
+    queryset = queryset.select_related("organisation").prefetch_related(
         "support_types",
         "communities",
         "attributes",
@@ -809,6 +813,7 @@ def with_listing_details(queryset: QuerySet[Service]) -> QuerySet[Service]:
         "referral_routes",
         Prefetch("service_languages", queryset=ServiceLanguage.objects.select_related("language")),
     )
+    return with_translations(queryset, organisation=True)
 
 
 # The join table and column behind each filter of terms.
