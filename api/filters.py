@@ -21,7 +21,9 @@ from django.db.models.functions import ASin, Cos, Least, Power, Radians, Sin, Sq
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation.trans_real import parse_accept_lang_header
 
+from partners.languages import base_code, is_translation_language, translation_languages
 from partners.models import (
     Attribute,
     Community,
@@ -201,6 +203,27 @@ def _choices(choices: list[tuple[str, str]], message: str, method: str) -> djang
 
 
 # --- Forms -------------------------------------------------------------------------
+
+
+def content_language(request) -> str | None:
+    """The interface language a client asked the listings' text in: `lang=ur`, else the first
+    language of Accept-Language we have; None for English (the default, unchanged)."""
+    if "lang" in request.GET:
+        value = request.GET["lang"].strip().lower()
+        if value in ("en", "en-gb"):
+            return None
+        if is_translation_language(value):
+            return value
+        choices = ", ".join(["en", *translation_languages()])
+        raise ParameterError("lang", _("Use one of the site's languages: %(choices)s.") % {"choices": choices})
+    for code, _quality in parse_accept_lang_header(request.headers.get("Accept-Language", "")):
+        code = code.lower()
+        if code == "*" or base_code(code) == "en":
+            return None
+        for candidate in (code, base_code(code)):
+            if is_translation_language(candidate):
+                return candidate
+    return None
 
 
 class ListForm(forms.Form):

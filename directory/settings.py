@@ -321,7 +321,7 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 # --- Internationalisation -----------------------------------------------------
 
 LANGUAGE_CODE = "en-gb"
-LANGUAGES = [("en-gb", "English")]
+LANGUAGES = [("en-gb", "English"), ("ur", "اردو"), ("ar", "العربية"), ("fa", "فارسی"), ("pa", "ਪੰਜਾਬੀ"), ("bn", "বাংলা"), ("pl", "Polski"), ("ro", "Română"), ("sk", "Slovenčina")]  # noqa: E501  # fmt: skip
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/London"
 USE_I18N = True

@@ -10,6 +10,7 @@ from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
 from partners.models import Language, LanguageProvision, ReferralKind, Service
+from partners.translations import Localised, localised_organisation, localised_service
 
 register = template.Library()
 
@@ -31,6 +32,19 @@ def miles(value: float | None) -> str:
     shown = round(value, 1) if value < 10 else round(value)
     text = f"{shown:g}"
     return ngettext("%(miles)s mile", "%(miles)s miles", 1 if shown == 1 else 2) % {"miles": text}
+
+
+@register.filter
+def localised(listing) -> Localised:
+    """A service's or organisation's text in the visitor's language where it has it, else English:
+    `{% with text=service|localised %}<p{{ text.description.attrs }}>{{ text.description }}</p>`."""
+    return localised_service(listing) if isinstance(listing, Service) else localised_organisation(listing)
+
+
+@register.simple_tag
+def localise(listing) -> Localised:
+    """The same as a tag, for partials: `{% localise service as text %}`."""
+    return localised(listing)
 
 
 @register.simple_tag
