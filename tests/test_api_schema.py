@@ -9,6 +9,8 @@ folder beside the checkout (tests/test_api.py reads them from there too)."""
 import pytest
 import schemathesis
 from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis import checks
 
@@ -92,6 +94,18 @@ def api_schema(db):
     return schemathesis.openapi.from_dict(document)
 
 
+@pytest.fixture
+def wsgi_app():
+    """The site's WSGI application, less the closing of the database connection at the start
+    and end of each request: that would end the test's transaction on PostgreSQL, taking the
+    test's data with it (Django's own test client leaves it out in the same way)."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield WSGIHandler()
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
 schema = schemathesis.pytest.from_fixture("api_schema")
 
 
@@ -104,8 +118,8 @@ schema = schemathesis.pytest.from_fixture("api_schema")
     derandomize=True,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
-def test_the_api_keeps_the_promises_of_its_openapi_document(case):
-    transport = {"app": WSGIHandler(), "headers": {"Host": "testserver"}}
+def test_the_api_keeps_the_promises_of_its_openapi_document(case, wsgi_app):
+    transport = {"app": wsgi_app, "headers": {"Host": "testserver"}}
     response = case.call(**transport)
     case.validate_response(
         response, excluded_checks=excluded_checks(case, response.status_code), transport_kwargs=transport
