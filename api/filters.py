@@ -179,15 +179,29 @@ class WholeNumberFilter(django_filters.Filter):
     field_class = forms.IntegerField
 
 
+def given(values) -> list[str]:
+    """The values actually given: an empty one (`?language=`, a form's "any" choice) means none."""
+    return [text for text in (str(item).strip() for item in values or []) if text]
+
+
 class CodesField(django_filters.fields.ModelMultipleChoiceField):
     """Vocabulary codes are lower case; accept UR as ur."""
 
     def clean(self, value):
-        return super().clean([str(item).strip().lower() for item in value] if value else value)
+        return super().clean([code.lower() for code in given(value)])
 
 
 class CodesFilter(django_filters.ModelMultipleChoiceFilter):
     field_class = CodesField
+
+
+class ChoicesField(django_filters.fields.MultipleChoiceField):
+    def clean(self, value):
+        return super().clean(given(value))
+
+
+class ChoicesFilter(django_filters.MultipleChoiceFilter):
+    field_class = ChoicesField
 
 
 def _vocabulary(model, field: str, message: str, method: str) -> CodesFilter:
@@ -196,10 +210,8 @@ def _vocabulary(model, field: str, message: str, method: str) -> CodesFilter:
     )
 
 
-def _choices(choices: list[tuple[str, str]], message: str, method: str) -> django_filters.MultipleChoiceFilter:
-    return django_filters.MultipleChoiceFilter(
-        choices=choices, method=method, error_messages={"invalid_choice": message}
-    )
+def _choices(choices: list[tuple[str, str]], message: str, method: str) -> ChoicesFilter:
+    return ChoicesFilter(choices=choices, method=method, error_messages={"invalid_choice": message})
 
 
 # --- Forms -------------------------------------------------------------------------

@@ -53,7 +53,8 @@ LIST_PARAMETERS = {
 
 
 def _query(name: str, description: str, schema: dict, *, extension: bool = False, repeat: bool = False) -> dict:
-    parameter = {"name": name, "in": "query", "required": False, "description": description}
+    # Every parameter's form field treats an empty value (`?language=`, as an HTML form sends) as not given.
+    parameter = {"name": name, "in": "query", "required": False, "allowEmptyValue": True, "description": description}
     if repeat:
         parameter.update(schema={"type": "array", "items": schema}, style="form", explode=True)
     else:

@@ -8,11 +8,11 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from directory.redirects import redirect_to_next
 from partners.models import Service
 from partners.search import public_services
 
@@ -216,21 +216,6 @@ def _missing_note(count: int) -> list[str]:
     ]
 
 
-def _next_url(request: HttpRequest) -> str:
-    """Where to go back to: the page the form was on, if it is one of ours; else the shortlist."""
-    target = request.POST.get("next", "")
-    # Control characters (a line break would end the Location header) make it no address of ours.
-    if (
-        target
-        and target.isprintable()
-        and url_has_allowed_host_and_scheme(
-            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-        )
-    ):
-        return target
-    return reverse("signposting:shortlist")
-
-
 def _answer(
     request: HttpRequest, slug: str, message: str, level: int = messages.SUCCESS, status: int = 200
 ) -> HttpResponse:
@@ -250,4 +235,4 @@ def _answer(
             status=status,
         )
     messages.add_message(request, level, message)
-    return redirect(_next_url(request))
+    return redirect_to_next(request, reverse("signposting:shortlist"))

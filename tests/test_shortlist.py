@@ -151,6 +151,12 @@ def test_a_service_taken_off_the_directory_leaves_the_shortlist_with_a_note(clie
         "/search/\r\nSet-Cookie: x=y",
         "/search/\x00",
         "\t//evil.example",
+        # Only a path will do, even for this site: a form never needs an absolute address.
+        "http://testserver/organisations/x/",
+        # A bare word is no path: redirect() took it for a URL name and answered 500.
+        "foo",
+        "signposting:shortlist",
+        "search/",
     ],
 )
 def test_a_next_address_on_another_site_or_with_control_characters_is_refused(client, three, target):
@@ -159,10 +165,16 @@ def test_a_next_address_on_another_site_or_with_control_characters_is_refused(cl
     assert response["Location"] == "/shortlist/"
 
 
-def test_a_next_address_on_this_site_is_followed(client, three):
-    assert add(client, "amber", data={"next": "http://testserver/organisations/x/"})["Location"] == (
-        "http://testserver/organisations/x/"
-    )
+def test_a_next_path_on_this_site_is_followed(client, three):
+    assert add(client, "amber", data={"next": "/organisations/x/?q=a#b"})["Location"] == "/organisations/x/?q=a#b"
+
+
+@pytest.mark.parametrize("target", ["foo", "", "shortlist"])
+def test_removing_with_a_bare_word_for_next_goes_back_to_the_shortlist(client, three, target):
+    add(client, "amber")
+    response = client.post("/shortlist/remove/", {"service": "amber", "next": target})
+    assert response.status_code == 302
+    assert response["Location"] == "/shortlist/"
 
 
 # --- The script's JSON answers --------------------------------------------------------------------
