@@ -1,7 +1,8 @@
 """The shortlist, its share link, printable sheet and QR code, and the page for professionals.
 
 The add and remove buttons are plain POST forms that redirect back; static/js/shortlist.js
-sends the same forms with fetch and asks for JSON instead, so nothing reloads."""
+sends the same forms with fetch and asks for JSON instead, so nothing reloads. They carry no
+CSRF token, so that reading the directory sets no cookie (directory.same_origin says why)."""
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -13,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from directory.same_origin import same_origin_only
 from partners.models import Service
 from partners.search import public_services
 
@@ -85,6 +87,7 @@ def shortlist_qr(request: HttpRequest) -> HttpResponse:
     return response
 
 
+@same_origin_only
 @require_POST
 def shortlist_add(request: HttpRequest) -> HttpResponse:
     """Anyone: add a published service to the shortlist in their session (up to MAX_SERVICES)."""
@@ -109,6 +112,7 @@ def shortlist_add(request: HttpRequest) -> HttpResponse:
     return _answer(request, service.slug, message)
 
 
+@same_origin_only
 @require_POST
 def shortlist_remove(request: HttpRequest) -> HttpResponse:
     """Anyone: take a service off the shortlist in their session."""
@@ -126,6 +130,7 @@ def shortlist_remove(request: HttpRequest) -> HttpResponse:
     return _answer(request, slug, message)
 
 
+@same_origin_only
 @require_POST
 def shortlist_clear(request: HttpRequest) -> HttpResponse:
     """Anyone: empty the shortlist in their session."""
@@ -134,6 +139,7 @@ def shortlist_clear(request: HttpRequest) -> HttpResponse:
     return redirect("signposting:shortlist")
 
 
+@same_origin_only
 @require_POST
 def shortlist_save(request: HttpRequest) -> HttpResponse:
     """Anyone: keep the services of a share link on their own shortlist, as far as there is room."""
