@@ -4,6 +4,7 @@ The add and remove buttons are plain POST forms that redirect back; static/js/sh
 sends the same forms with fetch and asks for JSON instead, so nothing reloads. They carry no
 CSRF token, so that reading the directory sets no cookie (directory.same_origin says why)."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -49,6 +50,7 @@ def shortlist(request: HttpRequest) -> HttpResponse:
         "query": query_for(slugs),
         "unsaved": [slug for slug in slugs if slug not in Shortlist(request.session)],
         "max_services": MAX_SERVICES,
+        "kept_days": settings.SESSION_COOKIE_AGE // (24 * 60 * 60),
     }
     return render(request, "signposting/shortlist.html", context)
 
