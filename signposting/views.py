@@ -147,6 +147,9 @@ def shortlist_save(request: HttpRequest) -> HttpResponse:
     """Anyone: keep the services of a share link on their own shortlist, as far as there is room."""
     slugs, _junk, _over = clean_slugs(request.POST.getlist("service"))
     services, _missing = shortlisted_services(slugs)
+    if not services:  # "Add selected" on the results with nothing selected
+        messages.error(request, _("Select at least one service to add to your shortlist."))
+        return redirect(_next_url(request))
     added, left_out = Shortlist(request.session).add_many(service.slug for service in services)
     messages.success(
         request,

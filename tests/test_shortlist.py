@@ -515,3 +515,10 @@ def test_the_shortlist_says_where_it_is_kept_and_offers_to_clear_it(client, thre
     page = client.get("/shortlist/").content.decode()
     assert "kept in this browser for 14 days, or until you clear it. Nothing is sent to the services." in page
     assert page.index("You have chosen 1 service.") < page.index("Clear my shortlist")
+
+
+def test_adding_selected_with_nothing_selected_says_so_and_goes_back(client, three):
+    response = client.post("/shortlist/save/", {"next": "/search/?q=birch"}, follow=True)
+    assert response.redirect_chain[-1][0] == "/search/?q=birch"
+    assert "Select at least one service to add to your shortlist." in response.content.decode()
+    assert session_slugs(client) == []
