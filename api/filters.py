@@ -219,9 +219,9 @@ def _choices(choices: list[tuple[str, str]], message: str, method: str) -> Choic
 
 def content_language(request) -> str | None:
     """The interface language a client asked the listings' text in: `lang=ur`, else the first
-    language of Accept-Language we have; None for English (the default, unchanged)."""
-    if "lang" in request.GET:
-        value = request.GET["lang"].strip().lower()
+    language of Accept-Language we have; None for English (the default, unchanged). An empty
+    `lang=` is not given, like every other empty parameter."""
+    if value := request.GET.get("lang", "").strip().lower():
         if value in ("en", "en-gb"):
             return None
         if is_translation_language(value):

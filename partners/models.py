@@ -2,6 +2,7 @@
 languages, for whom, and how to get in. Field names follow Open Referral's
 HSDS 3.0 where it has one, so the open-data API maps onto them directly."""
 
+import re
 import uuid
 from datetime import date, timedelta
 
@@ -58,6 +59,17 @@ class ReferralMethod(models.TextChoices):
 class TextDirection(models.TextChoices):
     LTR = "ltr", _("Left to right")
     RTL = "rtl", _("Right to left")
+
+
+def dialable(number: str) -> str:
+    """A phone number as people write it ("01632 960 102", "+44 (0)7700 900123"), as digits and + to dial."""
+    digits = re.sub(r"[^0-9+]", "", number or "")
+    # "+44 (0)…": the (0) is not dialled after the country code.
+    return "+44" + digits[4:] if digits.startswith("+440") else digits
+
+
+# A UK mobile number, the only kind that takes texts.
+MOBILE_RE = re.compile(r"(07|\+447)\d{9}$")
 
 
 # --- Reference data -------------------------------------------------------------
@@ -434,6 +446,17 @@ class Service(Listing):
 
     def get_absolute_url(self) -> str:
         return reverse("partners:service", kwargs={"slug": self.slug})
+
+    @property
+    def phone_to_call(self) -> str:
+        """The service's number, else its organisation's: what a resident taps to call."""
+        return self.phone or self.organisation.phone
+
+    @property
+    def text_number(self) -> str:
+        """The number to text, if the service offers text and the number is a mobile (landlines take no texts)."""
+        offers_text = any(mode.slug == "text" for mode in self.modes.all())
+        return self.phone if offers_text and MOBILE_RE.match(dialable(self.phone)) else ""
 
     @property
     def summary(self) -> str:

@@ -1249,7 +1249,8 @@ class Search:
                 FROM map_points
             )
             SELECT r.n, r.latitude, r.longitude, r.south, r.north, r.west, r.east, r.distance, r.total,
-                   s.name, s.slug, o.name, SUBSTR(s.description, 1, 400), l.address, l.town, l.postcode
+                   s.name, s.slug, o.name, SUBSTR(s.description, 1, 400), l.address, l.town, l.postcode,
+                   CASE WHEN s.phone <> '' THEN s.phone ELSE o.phone END
             FROM (
                 SELECT 1 AS n, p.point_latitude AS latitude, p.point_longitude AS longitude,
                        NULL AS south, NULL AS north, NULL AS west, NULL AS east,
@@ -1291,6 +1292,7 @@ class Search:
             address,
             town,
             postcode,
+            phone,
         ) in rows:
             total = row_total
             if n == 1:
@@ -1302,6 +1304,8 @@ class Search:
                     "summary": summary_of(description),
                     "address": ", ".join(part for part in (address, town, postcode) if part),
                 }
+                if phone:  # the service's number, else its organisation's, as Service.phone_to_call
+                    properties["phone"] = phone
                 if distance is not None:
                     properties["distance"] = round(distance, 2)
             else:

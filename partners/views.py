@@ -356,6 +356,7 @@ def _service_map_config(service, locations) -> dict:
                 "name": location.name or service.name,
                 "organisation": service.organisation.name,
                 "address": location.one_line,
+                "phone": service.phone_to_call,
             },
         }
         for location in locations

@@ -62,6 +62,11 @@ STAFF_ONLY = Row(LOGIN, 200, 200, 200, 200)  # any signed-in member of staff (mo
 MEMBERS = Row(LOGIN, 404, 200, 200, 200)  # the organisation's own people and moderators; strangers learn nothing
 OWNERS = Row(LOGIN, 404, 403, 200, 200)  # as MEMBERS, but editors may not manage the team
 
+# The admin's index of one app: its route lists every app with models in the admin.
+ADMIN_APP_INDEX = (
+    "admin/^(?P<app_label>auth|axes|django_tasks_database|accounts|partners|api|editing|signposting|feedback)/$"
+)
+
 # One line per URL pattern, keyed by its route as Django prints it. Placeholders are filled
 # from the `world` fixture (see VALUES).
 MATRIX: dict[str, Row] = {
@@ -162,7 +167,7 @@ ADMIN: dict[str, Row] = {
     "admin/jsi18n/": moderators(200),
     "admin/autocomplete/": moderators(403),  # names no model field to complete
     "admin/r/<path:content_type_id>/<path:object_id>/": moderators(302),  # "view on site"
-    "admin/^(?P<app_label>auth|axes|django_tasks_database|accounts|partners|api|editing|signposting|feedback)/$": moderators(200),
+    ADMIN_APP_INDEX: moderators(200),
     "admin/(?P<url>.*)$": moderators(404),
     "admin/accounts/user/<id>/password/": moderators(403),
     "admin/accounts/claim/<int:pk>/approve/": moderators(200),
@@ -257,7 +262,7 @@ def world(rf, sunrise, owner, editor, stranger, group_moderator):
 # Routes written as regular expressions, and the path each is tried with.
 REGEX_EXAMPLES = {
     "api/^(?P<path>.*)$": "/api/nothing-here",
-    "admin/^(?P<app_label>auth|axes|django_tasks_database|accounts|partners|api|editing|signposting|feedback)/$": "/admin/partners/",
+    ADMIN_APP_INDEX: "/admin/partners/",
     "admin/(?P<url>.*)$": "/admin/nothing-here/",
 }
 

@@ -927,10 +927,15 @@ def test_english_first_in_accept_language_means_english(client, translated):
     assert document["name"] == "Talking circle"
 
 
-@pytest.mark.parametrize("value", ["zz", "phr", "", "ur'--", "u\u0301r", "x" * 300])
+@pytest.mark.parametrize("value", ["zz", "phr", "ur'--", "u\u0301r", "x" * 300])
 def test_a_bad_lang_is_a_400_naming_the_parameter(client, translated, value):
     body = get(client, "/api/services", {"lang": value}, status=400)
     assert body["parameter"] == "lang"
+
+
+def test_an_empty_lang_is_not_given_like_every_empty_parameter(client, translated):
+    document = get(client, f"/api/services/{translated.public_id}", {"lang": ""})
+    assert document["name"] == "Talking circle"
 
 
 def test_every_list_validates_in_another_language(client, translated):
