@@ -21,7 +21,9 @@ from django.db.models.functions import ASin, Cos, Least, Power, Radians, Sin, Sq
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation.trans_real import parse_accept_lang_header
 
+from partners.languages import base_code, is_translation_language, translation_languages
 from partners.models import (
     Attribute,
     Community,
@@ -177,15 +179,29 @@ class WholeNumberFilter(django_filters.Filter):
     field_class = forms.IntegerField
 
 
+def given(values) -> list[str]:
+    """The values actually given: an empty one (`?language=`, a form's "any" choice) means none."""
+    return [text for text in (str(item).strip() for item in values or []) if text]
+
+
 class CodesField(django_filters.fields.ModelMultipleChoiceField):
     """Vocabulary codes are lower case; accept UR as ur."""
 
     def clean(self, value):
-        return super().clean([str(item).strip().lower() for item in value] if value else value)
+        return super().clean([code.lower() for code in given(value)])
 
 
 class CodesFilter(django_filters.ModelMultipleChoiceFilter):
     field_class = CodesField
+
+
+class ChoicesField(django_filters.fields.MultipleChoiceField):
+    def clean(self, value):
+        return super().clean(given(value))
+
+
+class ChoicesFilter(django_filters.MultipleChoiceFilter):
+    field_class = ChoicesField
 
 
 def _vocabulary(model, field: str, message: str, method: str) -> CodesFilter:
@@ -194,13 +210,32 @@ def _vocabulary(model, field: str, message: str, method: str) -> CodesFilter:
     )
 
 
-def _choices(choices: list[tuple[str, str]], message: str, method: str) -> django_filters.MultipleChoiceFilter:
-    return django_filters.MultipleChoiceFilter(
-        choices=choices, method=method, error_messages={"invalid_choice": message}
-    )
+def _choices(choices: list[tuple[str, str]], message: str, method: str) -> ChoicesFilter:
+    return ChoicesFilter(choices=choices, method=method, error_messages={"invalid_choice": message})
 
 
 # --- Forms -------------------------------------------------------------------------
+
+
+def content_language(request) -> str | None:
+    """The interface language a client asked the listings' text in: `lang=ur`, else the first
+    language of Accept-Language we have; None for English (the default, unchanged). An empty
+    `lang=` is not given, like every other empty parameter."""
+    if value := request.GET.get("lang", "").strip().lower():
+        if value in ("en", "en-gb"):
+            return None
+        if is_translation_language(value):
+            return value
+        choices = ", ".join(["en", *translation_languages()])
+        raise ParameterError("lang", _("Use one of the site's languages: %(choices)s.") % {"choices": choices})
+    for code, _quality in parse_accept_lang_header(request.headers.get("Accept-Language", "")):
+        code = code.lower()
+        if code == "*" or base_code(code) == "en":
+            return None
+        for candidate in (code, base_code(code)):
+            if is_translation_language(candidate):
+                return candidate
+    return None
 
 
 class ListForm(forms.Form):

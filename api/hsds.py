@@ -31,10 +31,13 @@ from partners.models import (
     LanguageProvision,
     Location,
     Organisation,
+    OrganisationTranslation,
     ReferralMethod,
     Service,
     ServiceLanguage,
+    ServiceTranslation,
 )
+from partners.translations import active_language, localised_organisation, localised_service, with_translations
 
 from .taxonomies import (
     ACCEPTING_REFERRALS,
@@ -90,6 +93,14 @@ def service_prefetches(prefix: str = "", *, locations: bool = True) -> list:
     ]
     if locations:
         lookups.append(Prefetch(f"{prefix}locations", queryset=Location.objects.select_related("organisation")))
+    if language := active_language():  # only when the client asked for a language: two more queries
+        lookups += [
+            Prefetch(f"{prefix}translations", queryset=ServiceTranslation.objects.filter(language=language)),
+            Prefetch(
+                f"{prefix}organisation__translations",
+                queryset=OrganisationTranslation.objects.filter(language=language),
+            ),
+        ]
     return lookups
 
 
@@ -104,7 +115,7 @@ def published_services() -> QuerySet[Service]:
 
 def published_organisations() -> QuerySet[Organisation]:
     services = published_services().order_by("name", "pk")
-    return Organisation.objects.published().prefetch_related(
+    return with_translations(Organisation.objects.published()).prefetch_related(
         Prefetch("services", queryset=services, to_attr="public_services")
     )
 
@@ -251,8 +262,9 @@ def application_process(service: Service) -> str:
     parts: list[str] = []
     if not service.accepting_referrals:
         parts.append(_("Not accepting new referrals at the moment."))
-    if service.referral_instructions.strip():
-        parts.append(service.referral_instructions.strip())
+    instructions = localised_service(service).referral_instructions.value.strip()
+    if instructions:
+        parts.append(instructions)
     routes = list(service.referral_routes.all())
     if routes:
         lines = [_("Ways in:")]
@@ -366,12 +378,13 @@ def service_contacts(service: Service) -> list[dict]:
 def service_schedules(service: Service) -> list[dict]:
     """Our opening hours are free text, so they go in the schedule's description."""
     modes = _join(mode.name for mode in service.modes.all())
-    if not (service.opening_hours.strip() or modes):
+    opening_hours = localised_service(service).opening_hours.value.strip()
+    if not (opening_hours or modes):
         return []
     schedule = {
         "id": sub_id(service.public_id, "schedule"),
         "service_id": str(service.public_id),
-        "description": service.opening_hours.strip(),
+        "description": opening_hours,
         "attending_type": modes,
     }
     return [compact(schedule)]
@@ -418,11 +431,12 @@ def minimal_service(service: Service) -> dict:
 def service_summary(service: Service, site: Site, *, with_organization: bool = True) -> dict:
     """The one-to-one fields of a service (HSDS `service_list`)."""
     organisation = service.organisation
+    text = localised_service(service)
     doc = {
         "id": str(service.public_id),
         "organization_id": str(organisation.public_id),
-        "name": service.name,
-        "description": service.description,
+        "name": text.name.value,
+        "description": text.description.value,
         "url": service.website,
         "email": service.email,
         # Only published listings reach the API; not accepting referrals is said in application_process.
@@ -556,7 +570,7 @@ def organization_summary(organisation: Organisation) -> dict:
             "id": str(organisation.public_id),
             "name": organisation.name,
             # Required by HSDS, even when the organisation has not written one.
-            "description": organisation.description,
+            "description": localised_organisation(organisation).description.value,
             "email": organisation.email,
             "website": organisation.website,
         },

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from partners.languages import translation_languages
 from partners.models import Attribute, Community, Cost, DeliveryMode, Gender, Language, ReferralKind, SupportType
 
 from .filters import DEFAULT_PER_PAGE, MAX_PER_PAGE, MAX_SEARCH_LENGTH
@@ -38,19 +39,22 @@ SERVICE_FILTERS = [
     "age",
 ]
 PAGING = ["page", "per_page", "format"]
+# The language of the listings' text: translations where staff have written them, else English.
+LANGUAGE = ["lang", "Accept-Language"]
 
 # Which query parameters each list path takes (the tests hold the views to this).
 LIST_PARAMETERS = {
-    "/services": [*SERVICE_FILTERS, *PAGING, "minimal", "full"],
-    "/organizations": ["search", "modified_after", *PAGING, "full", "full_service"],
-    "/service_at_locations": [*SERVICE_FILTERS, *PAGING, "full"],
+    "/services": [*SERVICE_FILTERS, *PAGING, "minimal", "full", *LANGUAGE],
+    "/organizations": ["search", "modified_after", *PAGING, "full", "full_service", *LANGUAGE],
+    "/service_at_locations": [*SERVICE_FILTERS, *PAGING, "full", *LANGUAGE],
     "/taxonomies": ["search", *PAGING],
     "/taxonomy_terms": ["search", *PAGING, "taxonomy_id", "top_only", "parent_id"],
 }
 
 
 def _query(name: str, description: str, schema: dict, *, extension: bool = False, repeat: bool = False) -> dict:
-    parameter = {"name": name, "in": "query", "required": False, "description": description}
+    # Every parameter's form field treats an empty value (`?language=`, as an HTML form sends) as not given.
+    parameter = {"name": name, "in": "query", "required": False, "allowEmptyValue": True, "description": description}
     if repeat:
         parameter.update(schema={"type": "array", "items": schema}, style="form", explode=True)
     else:
@@ -78,6 +82,27 @@ def parameters() -> dict[str, dict]:
             {"type": "string", "maxLength": MAX_SEARCH_LENGTH},
         ),
         "page": _query("page", _("Page number, from 1."), {"type": "integer", "minimum": 1, "default": 1}),
+        "lang": _query(
+            "lang",
+            _(
+                "The language of the listings' text (service name, description, application process, "
+                "schedule description; organization description): where the organisation has written it in "
+                "this language it replaces the English, field by field; elsewhere the English stays. The "
+                "default is English; lang wins over Accept-Language. The answer's Content-Language says "
+                "which was used."
+            ),
+            {"type": "string", "enum": ["en", *translation_languages()], "default": "en"},
+        ),
+        "Accept-Language": {
+            "name": "Accept-Language",
+            "in": "header",
+            "required": False,
+            "description": _(
+                "Used as lang when lang is not given: the first of its languages that the site offers "
+                "(English if that comes first)."
+            ),
+            "schema": {"type": "string"},
+        },
         "per_page": _query(
             "per_page",
             _("Results per page."),
@@ -282,7 +307,7 @@ def openapi_document(site: Site) -> dict:
                 _("Published services, paged."), "getPaginatedListOfServices", "/services", "compiled/service_list.json"
             ),
             "/services/{id}": _one(
-                _("One service, fully nested."), "getFullyNestedServiceById", "compiled/service.json"
+                _("One service, fully nested."), "getFullyNestedServiceById", "compiled/service.json", tuple(LANGUAGE)
             ),
             "/organizations": _list(
                 _("Published organizations, paged."),
@@ -294,7 +319,7 @@ def openapi_document(site: Site) -> dict:
                 _("One organization with its services."),
                 "getOrganizationById",
                 "compiled/organization.json",
-                ("full_service",),
+                ("full_service", *LANGUAGE),
             ),
             "/service_at_locations": _list(
                 _("Each place where each published service is delivered, paged."),
@@ -306,6 +331,7 @@ def openapi_document(site: Site) -> dict:
                 _("One service at one location, fully nested."),
                 "getServiceAtLocationWithNestedDataById",
                 "compiled/service_at_location.json",
+                tuple(LANGUAGE),
             ),
             "/taxonomies": _list(_("Our taxonomies."), "getPaginatedListOfTaxonomies", "/taxonomies", "taxonomy.json"),
             "/taxonomies/{id}": _one(_("One taxonomy."), "getTaxonomyById", "taxonomy.json"),

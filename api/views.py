@@ -16,10 +16,13 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from directory.errors import RETRY_AFTER_SECONDS
+from partners.languages import translation_languages
 from partners.models import Organisation, Service
 
 from . import hsds
@@ -31,6 +34,7 @@ from .filters import (
     ServiceFilter,
     TermListForm,
     check,
+    content_language,
     service_at_locations_near,
     services_near,
 )
@@ -73,7 +77,12 @@ def api_view(view: Callable) -> Callable:
             response = error_response(_("Bad value for %(parameter)s.") % {"parameter": bad}, 400, parameter=bad)
         else:
             try:
-                response = view(request, *args, **kwargs)
+                # Listings' text in the language the client asked for (translations where they
+                # exist, else English); English when it asked for none.
+                language = content_language(request)
+                with translation.override(language or settings.LANGUAGE_CODE):
+                    response = view(request, *args, **kwargs)
+                response["Content-Language"] = language or "en"
             except ParameterError as error:
                 message = _("Bad value for %(parameter)s: %(message)s") % {
                     "parameter": error.parameter,
@@ -94,6 +103,7 @@ def api_view(view: Callable) -> Callable:
                 logger.exception("Internal Server Error: %s", request.path, extra={"request": request})
                 response = error_response(_("Something went wrong on our side. Please try again later."), 500)
         response["Access-Control-Allow-Origin"] = "*"
+        patch_vary_headers(response, ["Accept-Language"])
         return response
 
     return wrapper
@@ -165,7 +175,11 @@ def root(request: HttpRequest) -> HttpResponse:
 def profile(request: HttpRequest) -> HttpResponse:
     """Anyone: the human-readable description of our HSDS profile, taxonomies and extensions."""
     taxonomies = [(taxonomy, terms_of(taxonomy)) for taxonomy in TAXONOMIES]
-    return render(request, "api/profile.html", {"taxonomies": taxonomies, "licence": LICENCE})
+    return render(
+        request,
+        "api/profile.html",
+        {"taxonomies": taxonomies, "licence": LICENCE, "translation_languages": translation_languages()},
+    )
 
 
 @api_view
@@ -213,7 +227,7 @@ def organizations(request: HttpRequest) -> HttpResponse:
         rows = OrganisationFilter(request.GET, queryset=hsds.published_organisations()).qs.order_by("name", "pk")
         to_document = partial(_organization, site=site, full_services=options["full_service"])
     else:
-        rows = OrganisationFilter(request.GET, queryset=Organisation.objects.published()).qs
+        rows = OrganisationFilter(request.GET, queryset=hsds.with_translations(Organisation.objects.published())).qs
         rows, to_document = rows.order_by("name", "pk"), hsds.organization_summary
     return listing(rows, options, to_document)
 

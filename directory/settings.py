@@ -115,6 +115,10 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 # An expired or missing form token gets our own 403 page, with crisis help.
 CSRF_FAILURE_VIEW = "directory.errors.csrf_failure"
+# The session holds a visitor's shortlist (and a staff login). Two weeks, said on the
+# shortlist page: long enough for a GP to come back to a list, and a fixed promise, where
+# "until the browser closes" is not one on phones, whose browsers rarely close.
+SESSION_COOKIE_AGE = 14 * 24 * 60 * 60
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE

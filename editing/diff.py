@@ -7,6 +7,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from partners.languages import direction, english_name
 from partners.models import (
     Attribute,
     Community,
@@ -58,6 +59,11 @@ class Change:
     before: str
     after: str
     inline: SafeString | None = None  # a word diff, for long text
+    language: str = ""  # a translation's language code: the template marks the text lang and dir
+
+    @property
+    def direction(self) -> str:
+        return direction(self.language) if self.language else ""
 
 
 def _place(item: dict) -> str:
@@ -140,9 +146,13 @@ def diff(before: dict | None, after: dict) -> list[Change]:
     describer = Describer()
     before = before or {}
     changes = []
-    for field in after:
+    fields = [*after, *(["translations"] if "translations" in before and "translations" not in after else [])]
+    for field in fields:
         old, new = before.get(field), after.get(field)
         if before and old == new:
+            continue
+        if field == "translations":
+            changes.extend(_translation_changes(old or {}, new or {}))
             continue
         if _empty(old) and _empty(new):
             continue
@@ -160,6 +170,24 @@ def diff(before: dict | None, after: dict) -> list[Change]:
             ]
             change.inline = mark_safe("<br>".join(pieces))  # noqa: S308 (each line is escaped)
         changes.append(change)
+    return changes
+
+
+def _translation_changes(old: dict, new: dict) -> list[Change]:
+    """One change per language and field: "Description (Urdu)", before and after."""
+    changes = []
+    for language in sorted({*old, *new}):
+        before, after = old.get(language, {}), new.get(language, {})
+        for field in dict.fromkeys([*before, *after]):
+            a, b = before.get(field) or "", after.get(field) or ""
+            if a == b:
+                continue
+            label = f"{LABELS.get(field, field)} ({english_name(language)})"
+            change = Change("translations", label, Describer.scalar(field, a), Describer.scalar(field, b))
+            change.language = language
+            if len(a) > LONG_TEXT or len(b) > LONG_TEXT:
+                change.inline = word_diff(a, b)
+            changes.append(change)
     return changes
 
 

@@ -5,6 +5,7 @@ from django import forms
 from django.core.validators import MaxLengthValidator, RegexValidator
 from django.utils.translation import gettext_lazy as _
 
+from partners.languages import direction
 from partners.models import (
     Attribute,
     Community,
@@ -377,3 +378,32 @@ def way_in_forms(data=None, snapshot: dict | None = None) -> list[WayInForm]:
         initial = {"offered": True, **route} if route else {}
         forms_.append(WayInForm(data, initial=initial, prefix=f"route-{kind}", kind=kind))
     return forms_
+
+
+# Each translatable field: its label and limit (the same limits as the English fields).
+TRANSLATION_FIELDS = {
+    "name": (_("Name of the service (optional)"), 200, 0),
+    "description": (_("What the service offers"), 5000, 6),
+    "referral_instructions": (_("How to get referred, and what happens next"), 3000, 4),
+    "opening_hours": (_("Opening hours"), 1000, 3),
+}
+ORGANISATION_TRANSLATION_FIELDS = {"description": (_("What does your organisation do?"), 5000, 6)}
+
+
+class TranslationForm(ListingForm):
+    """A listing's text in one interface language. Every field is optional: what is left
+    blank is shown in English. The fields carry lang and dir so the text is typed and
+    shown in the language's own direction (right to left for Urdu, Arabic and Farsi)."""
+
+    def __init__(self, *args, fields: dict, language: str, english: dict, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.language = language
+        attrs = {"lang": language, "dir": direction(language)}
+        for name, (label, limit, rows) in fields.items():
+            self.fields[name] = text(label, limit, rows=rows, **attrs)
+            self.fields[name].english = english.get(name) or ""
+        self.order_fields([*fields, "comment", "version"])
+        self.translated = list(fields)
+
+    def translation_fields(self) -> dict[str, str]:
+        return {name: self.cleaned_data[name].strip() for name in self.translated}

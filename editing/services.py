@@ -24,10 +24,12 @@ from partners.models import (
     Language,
     Location,
     Organisation,
+    OrganisationTranslation,
     ReferralKind,
     ReferralRoute,
     Service,
     ServiceLanguage,
+    ServiceTranslation,
     Status,
     SupportType,
 )
@@ -84,9 +86,36 @@ def snapshot_location(location: Location) -> Snapshot:
     return {"id": location.pk, "key": str(location.pk), **data}
 
 
+def snapshot_translations(listing: Listing) -> dict[str, dict[str, str]]:
+    """{"ur": {"description": …, …}} for each language the listing has any text in."""
+    fields = _translation_model(listing).FIELDS
+    return {
+        row.language: {f: getattr(row, f) for f in fields}
+        for row in sorted(listing.translations.all(), key=lambda row: row.language)
+        if any(getattr(row, f) for f in fields)
+    }
+
+
+def with_translation(data: Snapshot, language: str, values: dict[str, str]) -> Snapshot:
+    """The snapshot with one language's text replaced; all fields blank removes the language.
+    A listing with no translations has no "translations" key, so snapshots taken before
+    translations existed still compare equal."""
+    translations = {**data.get("translations", {})}
+    if any(values.values()):
+        translations[language] = values
+    else:
+        translations.pop(language, None)
+    data = {key: value for key, value in data.items() if key != "translations"}
+    if translations:
+        data["translations"] = dict(sorted(translations.items()))
+    return data
+
+
 def snapshot_organisation(organisation: Organisation) -> Snapshot:
     data: Snapshot = {field: getattr(organisation, field) for field in ORGANISATION_FIELDS}
     data["locations"] = [snapshot_location(loc) for loc in organisation.locations.order_by("pk")]
+    if translations := snapshot_translations(organisation):
+        data["translations"] = translations
     return data
 
 
@@ -103,6 +132,8 @@ def snapshot_service(service: Service) -> Snapshot:
     data["locations"] = sorted(service.locations.values_list("pk", flat=True))
     # Staff can ask for a service to come off the directory; approving it archives the service.
     data["withdrawn"] = service.status == Status.ARCHIVED
+    if translations := snapshot_translations(service):
+        data["translations"] = translations
     return data
 
 
@@ -135,7 +166,8 @@ def listing_version(listing: Listing) -> str:
 
 
 def changed_fields(before: Snapshot, after: Snapshot) -> list[str]:
-    return [key for key in after if before.get(key) != after.get(key)]
+    keys = [*after, *(key for key in before if key not in after)]
+    return [key for key in keys if before.get(key) != after.get(key)]
 
 
 def publishes_immediately(organisation: Organisation, user: User) -> bool:
@@ -371,6 +403,7 @@ def _write_organisation(organisation: Organisation, data: Snapshot) -> Snapshot:
         written.append({**item, "id": location.pk, "key": str(location.pk)})
     keep = {item["id"] for item in written}
     organisation.locations.exclude(pk__in=keep).delete()
+    _write_translations(organisation, data)
     return {**data, "locations": written}
 
 
@@ -394,6 +427,24 @@ def _write_service(service: Service, data: Snapshot) -> None:
         for route in data.get("referral_routes", [])
     )
     service.locations.set(Location.objects.filter(organisation=service.organisation, pk__in=data.get("locations", [])))
+    _write_translations(service, data)
+
+
+def _translation_model(listing: Listing) -> type[ServiceTranslation] | type[OrganisationTranslation]:
+    return ServiceTranslation if isinstance(listing, Service) else OrganisationTranslation
+
+
+def _write_translations(listing: Listing, data: Snapshot) -> None:
+    # No "translations" key means none (the snapshot of a listing without any, or one
+    # from before translations existed): restoring such a version removes them.
+    model = _translation_model(listing)
+    owner = "service" if model is ServiceTranslation else "organisation"
+    listing.translations.all().delete()
+    model.objects.bulk_create(
+        model(**{owner: listing}, language=language, **{f: values.get(f, "") for f in model.FIELDS})
+        for language, values in data.get("translations", {}).items()
+        if any(values.get(f) for f in model.FIELDS)
+    )
 
 
 def _languages(codes) -> dict[str, Language]:

@@ -14,8 +14,14 @@ urlpatterns = [
     path("organisations/<slug:slug>/places/<slug:key>/remove/", views.place_remove, name="place_remove"),
     path("organisations/<slug:slug>/services/add/", views.service_add, name="service_add"),
     path("organisations/<slug:slug>/team/", views.team, name="team"),
+    path(
+        "organisations/<slug:slug>/translations/<str:language>/",
+        views.organisation_translation,
+        name="organisation_translation",
+    ),
     path("organisations/<slug:slug>/team/<int:pk>/remove/", views.member_remove, name="member_remove"),
     path("services/<slug:slug>/", views.service_edit, name="service"),
     path("services/<slug:slug>/confirm/", views.confirm_service, name="confirm_service"),
     path("services/<slug:slug>/remove/", views.service_withdraw, name="service_withdraw"),
+    path("services/<slug:slug>/translations/<str:language>/", views.service_translation, name="service_translation"),
 ]

@@ -13,11 +13,21 @@ from django.views.decorators.http import require_POST
 from accounts import services as account_services
 from accounts.forms import InviteForm, error_summary
 from accounts.models import Membership
+from partners.languages import autonym, direction, english_name, is_translation_language, translation_languages
 from partners.models import Organisation, Service, Status
 
 from . import services
 from .diff import diff
-from .forms import LocationForm, OrganisationForm, ServiceForm, language_formset, way_in_forms
+from .forms import (
+    ORGANISATION_TRANSLATION_FIELDS,
+    TRANSLATION_FIELDS,
+    LocationForm,
+    OrganisationForm,
+    ServiceForm,
+    TranslationForm,
+    language_formset,
+    way_in_forms,
+)
 from .models import Revision, RevisionState
 
 
@@ -196,6 +206,7 @@ def organisation_edit(request: HttpRequest, slug: str) -> HttpResponse:
             "errors": error_summary(form),
             "conflict": conflict,
             "pending": services.pending_revision(organisation),
+            "translations": _translation_links(current, "editing:organisation_translation", organisation.slug),
         },
         status=409 if conflict else 200,
     )
@@ -214,6 +225,11 @@ def _service_page(request, organisation, service, form, languages, ways_in, conf
             "errors": error_summary(form, languages, *ways_in),
             "conflict": conflict,
             "pending": services.pending_revision(service) if service else None,
+            "translations": _translation_links(
+                services.working_snapshot(service), "editing:service_translation", service.slug
+            )
+            if service
+            else [],
         },
         status=409 if conflict else 200,
     )
@@ -257,6 +273,8 @@ def service_edit(request: HttpRequest, slug: str) -> HttpResponse:
     )
     if request.method == "POST" and all([form.is_valid(), languages.is_valid(), *[w.is_valid() for w in ways_in]]):
         data = {**_service_data(form, languages, ways_in), "withdrawn": current.get("withdrawn", False)}
+        if "translations" in current:  # edited on their own pages; this form keeps them
+            data["translations"] = current["translations"]
         try:
             revision = services.submit_revision(
                 service, data, request.user, form.cleaned_data["version"], form.cleaned_data["comment"]
@@ -297,6 +315,81 @@ def service_withdraw(request: HttpRequest, slug: str) -> HttpResponse:
             )
         return _submitted(request, revision)
     return render(request, "editing/service_withdraw.html", context)
+
+
+# --- Translations -----------------------------------------------------------------
+
+
+def _translation_links(snapshot: dict, url_name: str, slug: str) -> list[dict]:
+    """Each interface language, whether the listing has text in it, and where to edit it."""
+    translated = snapshot.get("translations", {})
+    return [
+        {
+            "code": code,
+            "autonym": autonym(code),
+            "name": english_name(code),
+            "done": code in translated,
+            "url": reverse(url_name, kwargs={"slug": slug, "language": code}),
+        }
+        for code in translation_languages()
+    ]
+
+
+def _translation_page(request: HttpRequest, listing, organisation: Organisation, language: str) -> HttpResponse:
+    if not is_translation_language(language):
+        raise Http404
+    fields = TRANSLATION_FIELDS if isinstance(listing, Service) else ORGANISATION_TRANSLATION_FIELDS
+    current = services.working_snapshot(listing)
+    initial = {**current.get("translations", {}).get(language, {}), "version": services.listing_version(listing)}
+    form = TranslationForm(request.POST or None, initial=initial, fields=fields, language=language, english=current)
+    conflict = None
+    if request.method == "POST" and form.is_valid():
+        data = services.with_translation(current, language, form.translation_fields())
+        try:
+            revision = services.submit_revision(
+                listing, data, request.user, form.cleaned_data["version"], form.cleaned_data["comment"]
+            )
+            return _submitted(request, revision)
+        except services.EditConflict:
+            conflict = _conflict(listing, data)
+            form = TranslationForm(
+                _with_current_version(request.POST, "", conflict["version"]),
+                initial=initial,
+                fields=fields,
+                language=language,
+                english=current,
+            )
+            form.is_valid()
+    return render(
+        request,
+        "editing/translation_form.html",
+        {
+            "organisation": organisation,
+            "listing": listing,
+            "service": listing if isinstance(listing, Service) else None,
+            "language": {"code": language, "autonym": autonym(language), "name": english_name(language)},
+            "direction": direction(language),
+            "form": form,
+            "errors": error_summary(form),
+            "conflict": conflict,
+            "pending": services.pending_revision(listing),
+        },
+        status=409 if conflict else 200,
+    )
+
+
+@login_required
+def service_translation(request: HttpRequest, slug: str, language: str) -> HttpResponse:
+    """Members and moderators: propose a service's text in one interface language."""
+    service = get_service_for(request.user, slug)
+    return _translation_page(request, service, service.organisation, language)
+
+
+@login_required
+def organisation_translation(request: HttpRequest, slug: str, language: str) -> HttpResponse:
+    """Members and moderators: propose the organisation's description in one interface language."""
+    organisation = get_organisation_for(request.user, slug)
+    return _translation_page(request, organisation, organisation, language)
 
 
 # --- Places -----------------------------------------------------------------------

@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from accounts.forms import error_summary
 from directory import ratelimits
+from directory.same_origin import same_origin_only
 from partners.search import public_services
 
 from . import services
@@ -13,6 +14,7 @@ from .forms import ProblemReportForm
 from .models import ProblemKind
 
 
+@same_origin_only
 def report_problem(request: HttpRequest, slug: str) -> HttpResponse:
     """Anyone: tell us a published listing is wrong (no account, nothing personal required)."""
     service = get_object_or_404(public_services().select_related("organisation"), slug=slug)

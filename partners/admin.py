@@ -1,11 +1,13 @@
 from datetime import timedelta
 
+from django import forms
 from django.conf import settings
 from django.contrib import admin
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .languages import autonym, english_name, translation_languages
 from .models import (
     Attribute,
     Community,
@@ -13,11 +15,13 @@ from .models import (
     Language,
     Location,
     Organisation,
+    OrganisationTranslation,
     Postcode,
     PostcodeDistrict,
     ReferralRoute,
     Service,
     ServiceLanguage,
+    ServiceTranslation,
     Status,
     SupportType,
 )
@@ -78,6 +82,35 @@ class ServiceInline(admin.TabularInline):
         return False
 
 
+def _translation_choices() -> list[tuple[str, str]]:
+    return [(code, f"{english_name(code)} ({autonym(code)})") for code in translation_languages()]
+
+
+class TranslationForm(forms.ModelForm):
+    """Moderators enter a translation directly; dir="auto" lays right-to-left text out as such."""
+
+    language = forms.ChoiceField(label=_("language"), choices=_translation_choices)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field.widget, forms.Textarea | forms.TextInput):
+                field.widget.attrs["dir"] = "auto"
+
+
+class OrganisationTranslationInline(admin.StackedInline):
+    model = OrganisationTranslation
+    form = TranslationForm
+    extra = 0
+
+
+class ServiceTranslationInline(admin.StackedInline):
+    model = ServiceTranslation
+    form = TranslationForm
+    extra = 0
+    fields = ["language", "name", "description", "referral_instructions", "opening_hours"]
+
+
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
     list_display = ["name", "status", "service_count", "last_verified", "is_example", "updated"]
@@ -85,7 +118,7 @@ class OrganisationAdmin(admin.ModelAdmin):
     search_fields = ["name", "description", "email", "charity_number"]
     prepopulated_fields = {"slug": ["name"]}
     readonly_fields = ["public_id", "created", "updated"]
-    inlines = [LocationInline, ServiceInline]
+    inlines = [LocationInline, ServiceInline, OrganisationTranslationInline]
     actions = [publish, archive, mark_checked]
     date_hierarchy = "updated"
 
@@ -138,7 +171,7 @@ class ServiceAdmin(admin.ModelAdmin):
     filter_horizontal = ["support_types", "communities", "attributes", "modes"]
     readonly_fields = ["public_id", "created", "updated"]
     exclude = ["locations"]
-    inlines = [ServiceLanguageInline, ReferralRouteInline, ServiceLocationInline]
+    inlines = [ServiceLanguageInline, ReferralRouteInline, ServiceLocationInline, ServiceTranslationInline]
     actions = [publish, archive, mark_checked]
     fieldsets = [
         (None, {"fields": ["organisation", "name", "slug", "status", "description"]}),

@@ -18,6 +18,7 @@ from django.db.models import Prefetch, QuerySet
 
 from directory.spreadsheets import spreadsheet_safe
 
+from . import translation_columns
 from .importer import COLUMNS
 from .models import LanguageProvision, Location, Service, ServiceLanguage, Status
 
@@ -44,6 +45,8 @@ def exported_services(*, published_only: bool = False) -> QuerySet[Service]:
             "referral_routes",
             Prefetch("locations", queryset=Location.objects.order_by("town", "address", "pk")),
             Prefetch("service_languages", queryset=ServiceLanguage.objects.select_related("language")),
+            "translations",
+            "organisation__translations",
         )
         .order_by("organisation__name", "name", "pk")
     )
@@ -106,11 +109,14 @@ def listing_row(service: Service) -> dict[str, str]:
 def export_listings(*, published_only: bool = False) -> ExportResult:
     """The listings as CSV text in the import format (no byte-order mark)."""
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=COLUMNS)
+    services = list(exported_services(published_only=published_only))
+    translated = translation_columns.export_columns(services)
+    writer = csv.DictWriter(out, fieldnames=COLUMNS + translated)
     writer.writeheader()
     result = ExportResult(text="")
-    for service in exported_services(published_only=published_only):
-        writer.writerow({column: spreadsheet_safe(value) for column, value in listing_row(service).items()})
+    for service in services:
+        row = listing_row(service) | translation_columns.export_cells(service, translated)
+        writer.writerow({column: spreadsheet_safe(value) for column, value in row.items()})
         result.rows += 1
         if len(service.locations.all()) > 1:
             result.extra_locations.append(f"{service.organisation.name}: {service.name}")

@@ -23,6 +23,7 @@ from django.utils.text import slugify
 
 from directory.spreadsheets import from_spreadsheet
 
+from . import translation_columns
 from .languages import describe_language
 from .models import (
     Attribute,
@@ -139,6 +140,9 @@ class ParsedRow:
     languages: list[tuple[str, str]]
     referrals: list[str]
     location: dict | None
+    # {"ur": {"description": …}} from the translation columns (partners/translation_columns.py)
+    translations: dict = field(default_factory=dict)
+    organisation_translations: dict = field(default_factory=dict)
 
 
 def _split(value: str) -> list[str]:
@@ -157,7 +161,8 @@ def _field_limit(model, name: str) -> int | None:
 class RowParser:
     """Checks one row at a time against the vocabularies and the postcode table."""
 
-    def __init__(self, rows: list[dict[str, str]]):
+    def __init__(self, rows: list[dict[str, str]], header: list[str] = ()):
+        self.translation_columns = [column for column in header if translation_columns.split(column)]
         self.vocabularies = {
             column: set(model.objects.values_list("slug", flat=True)) for column, model in VOCABULARY_COLUMNS.items()
         }
@@ -255,6 +260,7 @@ class RowParser:
             error("max_age", "is lower than min_age")
 
         location = self._location(row, error)
+        translations, organisation_translations = translation_columns.read(raw, self.translation_columns, error)
         if errors:
             return None, errors
         service = {
@@ -273,7 +279,16 @@ class RowParser:
         }
         organisation_fields = {name: row[column] for column, name in ORGANISATION_COLUMNS.items()}
         parsed = ParsedRow(
-            line, row["organisation"], organisation_fields, service, terms, languages, referrals, location
+            line,
+            row["organisation"],
+            organisation_fields,
+            service,
+            terms,
+            languages,
+            referrals,
+            location,
+            translations,
+            organisation_translations,
         )
         return parsed, []
 
@@ -430,7 +445,10 @@ def check_header(header: list[str]) -> list[RowError]:
         if column not in header:
             errors.append(RowError(1, column, "this required column is missing from the header"))
     for column in header:
-        if column not in COLUMNS:
+        if translation_columns.split(column):
+            if problem := translation_columns.header_problem(column):
+                errors.append(RowError(1, column, problem))
+        elif column not in COLUMNS:
             errors.append(RowError(1, column, f"unknown column (expected: {', '.join(COLUMNS)})"))
     errors.extend(_repeated_columns(header))
     return errors
@@ -453,7 +471,7 @@ def parse(text: str) -> tuple[list[ParsedRow], RowParser | None, list[RowError]]
     errors = check_header(header)
     if errors:
         return [], None, errors
-    parser = RowParser([r for _line, r in rows])
+    parser = RowParser([r for _line, r in rows], header)
     parsed: list[ParsedRow] = []
     seen_services: dict[tuple[str, str], int] = {}
     organisation_values: dict[str, dict[str, tuple[str, int]]] = defaultdict(dict)
@@ -478,6 +496,13 @@ def parse(text: str) -> tuple[list[ParsedRow], RowParser | None, list[RowError]]
                 column = next(c for c, n in ORGANISATION_COLUMNS.items() if n == name)
                 errors.append(RowError(line, column, f"differs from line {known[name][1]} for the same organisation"))
             known.setdefault(name, (value, line))
+        for language, values in row.organisation_translations.items():
+            for name, value in values.items():
+                column, earlier = f"organisation_{name}:{language}", known.get(f"organisation_{name}:{language}")
+                if value and earlier and earlier[0] != value:
+                    errors.append(RowError(line, column, f"differs from line {earlier[1]} for the same organisation"))
+                elif value:
+                    known.setdefault(column, (value, line))
         parsed.append(row)
     if not rows and not errors:
         errors.append(RowError(2, "", "the file has a header but no listings"))
@@ -629,6 +654,8 @@ def _write(rows: list[ParsedRow], parser: RowParser, example: bool) -> ImportRes
     wanted = {(s.id, kind) for row, s in row_service for kind in row.referrals}
     touched |= _sync_rows(ReferralRoute, ("service_id", "kind"), service_ids, wanted)
     touched |= _write_locations(row_service, list(orgs.values()), service_ids)
+    touched |= translation_columns.sync_services([(s.id, row.translations) for row, s in row_service])
+    translation_columns.sync_organisations(_organisation_translations(by_org, orgs))
 
     # A service whose relations changed counts as changed too.
     for service_id in touched - {s.id for s in new_services} - set(service_changes):
@@ -638,6 +665,20 @@ def _write(rows: list[ParsedRow], parser: RowParser, example: bool) -> ImportRes
     result.services_updated = len(service_changes)
     result.services_unchanged = len(rows) - len(new_services) - len(service_changes)
     return result
+
+
+def _organisation_translations(by_org: dict[str, list[ParsedRow]], orgs: dict) -> list[tuple[int, dict]]:
+    # One organisation spans several rows: each field takes the first row that fills it.
+    items = []
+    for name, org_rows in by_org.items():
+        merged: dict[str, dict[str, str]] = {}
+        for row in org_rows:
+            for language, values in row.organisation_translations.items():
+                for field_name, value in values.items():
+                    current = merged.setdefault(language, {})
+                    current[field_name] = current.get(field_name) or value
+        items.append((orgs[name].id, merged))
+    return items
 
 
 def _location_key(org_id: int, address: str, postcode: str) -> tuple[int, str, str]:

@@ -6,6 +6,8 @@ import re
 
 import pycountry
 from babel import Locale, UnknownLocaleError
+from django.conf import settings
+from django.utils.translation import get_language_info
 
 # Names residents recognise, where the ISO name is not the everyday one.
 OVERRIDES: dict[str, dict[str, str]] = {
@@ -46,3 +48,44 @@ def describe_language(code: str) -> dict[str, str] | None:
     if info["autonym"] == info["name"]:
         info["autonym"] = ""
     return info
+
+
+# --- Interface languages: the languages listings can be translated into ---------
+
+
+def base_code(code: str) -> str:
+    return (code or "").split("-")[0].lower()
+
+
+def translation_languages() -> list[str]:
+    """Codes a listing can be translated into, in settings order: the interface languages but English."""
+    codes = []
+    for code, _name in settings.LANGUAGES:
+        code = code.lower()
+        if base_code(code) != "en" and code not in codes:
+            codes.append(code)
+    return codes
+
+
+def is_translation_language(code: str) -> bool:
+    return code in translation_languages()
+
+
+def direction(code: str) -> str:
+    """'rtl' or 'ltr': from Django's language table where it knows the language, else CLDR."""
+    try:
+        return "rtl" if get_language_info(code)["bidi"] else "ltr"
+    except KeyError:
+        info = describe_language(base_code(code))
+        return info["direction"] if info else "ltr"
+
+
+def autonym(code: str) -> str:
+    """The language's own name, for labels staff and visitors recognise ("اردو", "Polski")."""
+    info = describe_language(base_code(code))
+    return (info and (info["autonym"] or info["name"])) or str(dict(settings.LANGUAGES).get(code, code))
+
+
+def english_name(code: str) -> str:
+    info = describe_language(base_code(code))
+    return info["name"] if info else code

@@ -2,6 +2,7 @@
 languages, for whom, and how to get in. Field names follow Open Referral's
 HSDS 3.0 where it has one, so the open-data API maps onto them directly."""
 
+import re
 import uuid
 from datetime import date, timedelta
 
@@ -12,6 +13,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from .languages import is_translation_language, translation_languages
 
 
 class Status(models.TextChoices):
@@ -56,6 +59,17 @@ class ReferralMethod(models.TextChoices):
 class TextDirection(models.TextChoices):
     LTR = "ltr", _("Left to right")
     RTL = "rtl", _("Right to left")
+
+
+def dialable(number: str) -> str:
+    """A phone number as people write it ("01632 960 102", "+44 (0)7700 900123"), as digits and + to dial."""
+    digits = re.sub(r"[^0-9+]", "", number or "")
+    # "+44 (0)…": the (0) is not dialled after the country code.
+    return "+44" + digits[4:] if digits.startswith("+440") else digits
+
+
+# A UK mobile number, the only kind that takes texts.
+MOBILE_RE = re.compile(r"(07|\+447)\d{9}$")
 
 
 # --- Reference data -------------------------------------------------------------
@@ -180,6 +194,13 @@ class PostcodeDistrict(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+
+def first_sentence(text: str) -> str:
+    """The first sentence of a description: the one line shown in results."""
+    text = " ".join((text or "").split())
+    end = text.find(". ")
+    return text if end == -1 else text[: end + 1]
 
 
 # --- Listings -------------------------------------------------------------------
@@ -427,11 +448,20 @@ class Service(Listing):
         return reverse("partners:service", kwargs={"slug": self.slug})
 
     @property
+    def phone_to_call(self) -> str:
+        """The service's number, else its organisation's: what a resident taps to call."""
+        return self.phone or self.organisation.phone
+
+    @property
+    def text_number(self) -> str:
+        """The number to text, if the service offers text and the number is a mobile (landlines take no texts)."""
+        offers_text = any(mode.slug == "text" for mode in self.modes.all())
+        return self.phone if offers_text and MOBILE_RE.match(dialable(self.phone)) else ""
+
+    @property
     def summary(self) -> str:
         """The first sentence of the description: the one line shown in results."""
-        text = " ".join(self.description.split())
-        end = text.find(". ")
-        return text if end == -1 else text[: end + 1]
+        return first_sentence(self.description)
 
     @property
     def age_range(self) -> str:
@@ -509,3 +539,72 @@ class ReferralRoute(models.Model):
         if tuple(unique_check) == ("service", "kind"):
             return ValidationError(_("This service already lists this way in."), code="unique")
         return super().unique_error_message(model_class, unique_check)
+
+
+# --- Translations ---------------------------------------------------------------
+#
+# Our own two small tables rather than django-parler or django-modeltranslation: staff
+# changes are moderated as whole-listing JSON snapshots (editing.Revision), and a
+# translation is one more key of that snapshot ("translations": {"ur": {...}}) with
+# the same diff, approval and history; the importer syncs plain rows in bulk; and
+# PostgreSQL keeps a 'simple' search vector on the rows itself (migration 0006).
+# parler's per-language rows hide behind the "current language" of the model and
+# its cache, and modeltranslation adds a column per language to the listing tables
+# (a schema migration whenever an interface language is added).
+
+
+class Translation(models.Model):
+    """Text of a listing in one of the interface languages (settings.LANGUAGES, not English).
+    Every field is optional: what is missing is shown in English."""
+
+    language = models.CharField(_("language"), max_length=10, help_text=_("An interface language code, such as ur."))
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.language
+
+    def clean(self) -> None:
+        if not is_translation_language(self.language):
+            raise ValidationError(
+                {
+                    "language": _("Choose one of the site's languages: %(codes)s.")
+                    % {"codes": ", ".join(translation_languages())}
+                }
+            )
+
+
+class ServiceTranslation(Translation):
+    FIELDS = ("name", "description", "referral_instructions", "opening_hours")
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="translations")
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    referral_instructions = models.TextField(_("how to get referred"), blank=True)
+    opening_hours = models.TextField(_("opening hours"), blank=True)
+
+    class Meta:
+        ordering = ["language"]
+        verbose_name = _("translation")
+        verbose_name_plural = _("translations")
+        constraints = [
+            models.UniqueConstraint(fields=["service", "language"], name="service_translation_one_per_language"),
+        ]
+
+
+class OrganisationTranslation(Translation):
+    FIELDS = ("description",)
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="translations")
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        ordering = ["language"]
+        verbose_name = _("translation")
+        verbose_name_plural = _("translations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "language"], name="organisation_translation_one_per_language"
+            ),
+        ]

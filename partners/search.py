@@ -12,8 +12,11 @@ DISTINCT, and PostgreSQL evaluates each subquery once through its index.
 Keywords: on PostgreSQL, full-text search over a tsvector column the database keeps
 itself (migration 0004: service name weight A, description C; organisation name D),
 support-type names (B), languages and communities, with resident-friendly synonyms and
-pg_trgm typo tolerance. Elsewhere (SQLite) a plain case-insensitive substring search
-over the same fields with the same synonyms and the same interface.
+pg_trgm typo tolerance; and translations in the interface languages (migration 0006:
+a 'simple' vector, name A and description C, ranked like the English text), with the
+word lists of partners/search_words.py for words typed in those languages. Elsewhere
+(SQLite) a plain case-insensitive substring search over the same fields with the same
+synonyms and the same interface.
 """
 
 from __future__ import annotations
@@ -38,16 +41,19 @@ from django.db.models import (
     FloatField,
     Func,
     Min,
+    OuterRef,
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
     Value,
     When,
 )
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import ASin, Cos, Least, Power, Radians, Sin, Sqrt
+from django.db.models.functions import ASin, Coalesce, Cos, Least, Power, Radians, Sin, Sqrt
 from django.utils.translation import gettext_lazy as _
 
+from . import search_words
 from .models import (
     Attribute,
     Community,
@@ -61,9 +67,11 @@ from .models import (
     ReferralRoute,
     Service,
     ServiceLanguage,
+    ServiceTranslation,
     SupportType,
 )
 from .postcodes import Place
+from .translations import with_translations
 
 RADIUS_DEFAULT = 3.0
 RADIUS_MIN = 0.1
@@ -463,11 +471,14 @@ def _singular(word: str) -> str:
 def parse_keywords(text: str, vocabulary: Vocabulary) -> Keywords:
     """Split a keyword search into terms, expanded with synonyms, languages and communities."""
     words = [w for w in words_of(text) if len(w) > 1 or not w.isascii()]
+    folded = [search_words.fold(w) for w in words]
     terms: list[Term] = []
     seen: set[str] = set()
     i = 0
     while i < len(words) and len(terms) < MAX_TERMS:
         phrase = next((p for p in PHRASES if words[i : i + len(p.split())] == p.split()), None)
+        if phrase is None and (other := _listed_phrase(folded, i)):
+            phrase = " ".join(words[i : i + len(other.split())])
         if phrase:
             word = phrase
             i += len(phrase.split())
@@ -476,19 +487,32 @@ def parse_keywords(text: str, vocabulary: Vocabulary) -> Keywords:
             i += 1
             if word in STOP_WORDS and word not in SYNONYMS:
                 continue
+        meanings = search_words.meanings_of(word)
+        if meanings and meanings <= search_words.IGNORED:
+            continue  # "pomoc", "madad": help, which everyone searching here wants
         if word in seen:
             continue
         seen.add(word)
-        expansions = (word, *SYNONYMS.get(word, SYNONYMS.get(_singular(word), ())))
+        expansions = [word, *SYNONYMS.get(word, SYNONYMS.get(_singular(word), ()))]
+        # Words in the other interface languages: the same meaning in that language, and in English.
+        expansions += [" ".join(words_of(related)) for related in search_words.related_words(word)]
+        for meaning in sorted(meanings):
+            for english in search_words.MEANINGS.get(meaning, ()):
+                expansions += [english, *SYNONYMS.get(english, ())]
         terms.append(
             Term(
                 word=word,
                 expansions=tuple(dict.fromkeys(expansions)),
                 language_ids=vocabulary.named("language", word),
-                community_ids=vocabulary.named("community", word),
+                community_ids=vocabulary.named("community", word) | frozenset(vocabulary.ids("community", meanings)),
             )
         )
     return Keywords(text=text, terms=tuple(terms))
+
+
+def _listed_phrase(folded: list[str], i: int) -> str | None:
+    """A phrase of the interface languages' word lists starting at word i (compared folded)."""
+    return next((p for p in search_words.phrases() if folded[i : i + len(p.split())] == p.split()), None)
 
 
 class DatabaseColumn(Expression):
@@ -502,7 +526,10 @@ class DatabaseColumn(Expression):
 
     def resolve_expression(self, query=None, allow_joins=True, reuse=None, summarize=False, for_save=False):
         clone = self.copy()
-        clone.alias = query.resolve_ref("pk").alias
+        # Resolved once, on its own query: a subquery's annotations are resolved again against
+        # the outer query (for OuterRef), and must keep naming the subquery's table.
+        if clone.alias is None:
+            clone.alias = query.resolve_ref("pk").alias
         return clone
 
     def relabeled_clone(self, change_map):
@@ -540,22 +567,24 @@ class PostgresKeywords:
                 ("service_support", ServiceSupport),
                 ("service_language", ServiceLanguage),
                 ("service_community", ServiceCommunity),
+                ("translation", ServiceTranslation),
             )
         }
         self.known = self._known_terms()
 
     @staticmethod
-    def tsquery(term: Term) -> tuple[str, list]:
-        """The term and its synonyms as one tsquery (OR), in SQL with parameters."""
+    def tsquery(term: Term, config: str = "english") -> tuple[str, list]:
+        """The term and its synonyms as one tsquery (OR), in SQL with parameters. Translations
+        use the 'simple' configuration (no English stemming or stop words) like their vectors."""
         parts, params = [], []
         for expansion in term.expansions:
             if " " in expansion:
-                parts.append("phraseto_tsquery('english', %s)")
+                parts.append(f"phraseto_tsquery('{config}', %s)")
                 params.append(expansion)
             else:
                 # Expansions are letters, marks and digits only (words_of), so safe as raw
                 # tsquery text; ':*' also finds longer words ("bereave" -> bereavement).
-                parts.append("to_tsquery('english', %s)")
+                parts.append(f"to_tsquery('{config}', %s)")
                 params.append(f"{expansion}:*" if len(expansion) >= 4 else expansion)
         return f"({' || '.join(parts)})", params
 
@@ -582,8 +611,15 @@ class PostgresKeywords:
             similar, similar_params = self._similar("name", term.word)
             organisation += f" OR {similar}"
             organisation_params += similar_params
+        simple, simple_params = self.tsquery(term, "simple")
         arms = {
             "text": (f"SELECT id FROM {t['service']} WHERE search_vector @@ {tsquery}", tsquery_params),  # noqa: S608
+            # Translations in every interface language, whichever the visitor reads: people
+            # type in the language they think in.
+            "translation": (
+                f"SELECT service_id FROM {t['translation']} WHERE search_vector @@ {simple}",  # noqa: S608
+                simple_params,
+            ),
             "support": (
                 f"SELECT service_id FROM {t['service_support']} WHERE supporttype_id IN "  # noqa: S608
                 f"(SELECT id FROM {t['support_type']} WHERE {support})",
@@ -624,13 +660,15 @@ class PostgresKeywords:
                 checks.append("TRUE")
                 continue
             tsquery, tsquery_params = self.tsquery(term)
+            simple, simple_params = self.tsquery(term, "simple")
             support = f"to_tsvector('english', COALESCE(name, '') || ' ' || COALESCE(description, '')) @@ {tsquery}"
             checks.append(
                 f"(EXISTS(SELECT 1 FROM {t['service']} WHERE search_vector @@ {tsquery})"  # noqa: S608
                 f" OR EXISTS(SELECT 1 FROM {t['organisation']} WHERE search_vector @@ {tsquery})"
-                f" OR EXISTS(SELECT 1 FROM {t['support_type']} WHERE {support}))"
+                f" OR EXISTS(SELECT 1 FROM {t['support_type']} WHERE {support})"
+                f" OR EXISTS(SELECT 1 FROM {t['translation']} WHERE search_vector @@ {simple}))"
             )
-            params += tsquery_params * 3
+            params += tsquery_params * 3 + simple_params
         if not checks:
             return []
         with connection.cursor() as cursor:
@@ -651,6 +689,17 @@ class PostgresKeywords:
         queries = [self.tsquery(term) for term in self.keywords.terms]
         tsquery = RawSQL(" || ".join(sql for sql, _p in queries), [p for _s, ps in queries for p in ps])  # noqa: S611
         score = Func(_vector(), tsquery, function="ts_rank", output_field=FloatField())
+        # The best-matching translation ranks with the same weights as the English text, so
+        # a service described in Urdu or Polish is not pushed below English ones.
+        simple = [self.tsquery(term, "simple") for term in self.keywords.terms]
+        simple_tsquery = RawSQL(" || ".join(sql for sql, _p in simple), [p for _s, ps in simple for p in ps])  # noqa: S611
+        translated = (
+            ServiceTranslation.objects.filter(service=OuterRef("pk"))
+            .annotate(rank=Func(_vector(), simple_tsquery, function="ts_rank", output_field=FloatField()))
+            .order_by("-rank")
+            .values("rank")[:1]
+        )
+        score = score + Coalesce(Subquery(translated, output_field=FloatField()), Value(0.0))
         weights = {"support": 0.4, "organisation": 0.1, "named": 0.3, "typo": 0.2}
         for index, term in enumerate(self.keywords.terms):
             for name, (sql, params) in self._arms(term, index).items():
@@ -685,6 +734,14 @@ class BasicKeywords:
         types = SupportType.objects.filter(self._field_q(term, "name") | self._field_q(term, "description"))
         return Q(pk__in=ServiceSupport.objects.filter(supporttype_id__in=types.values("pk")).values("service_id"))
 
+    def _translation_q(self, term: Term, field_name: str = "") -> Q:
+        """Services with a translation whose text (or one field of it) has the term."""
+        fields = [field_name] if field_name else ["name", "description"]
+        q = Q()
+        for name in fields:
+            q |= self._field_q(term, name)
+        return Q(pk__in=ServiceTranslation.objects.filter(q).values("service_id"))
+
     def condition(self, term: Term, index: int) -> Q:
         return (
             self._field_q(term, "name")
@@ -692,6 +749,7 @@ class BasicKeywords:
             | self._field_q(term, "organisation__name")
             | self._support_q(term)
             | _named_q(term)
+            | self._translation_q(term)
         )
 
     def rank(self) -> Expression:
@@ -701,6 +759,9 @@ class BasicKeywords:
             score = score + _bonus(self._support_q(term), 0.4)
             score = score + _bonus(self._field_q(term, "description"), 0.2)
             score = score + _bonus(self._field_q(term, "organisation__name"), 0.1)
+            # Translated text weighs the same as the English it translates.
+            score = score + _bonus(self._translation_q(term, "name"), 1.0)
+            score = score + _bonus(self._translation_q(term, "description"), 0.2)
             if term.language_ids or term.community_ids:
                 score = score + _bonus(_named_q(term), 0.3)
         return score
@@ -789,18 +850,21 @@ def public_services() -> QuerySet[Service]:
 
 
 def with_result_details(queryset: QuerySet[Service]) -> QuerySet[Service]:
-    """What a result row shows (templates/partners/_result.html), in a fixed number of queries."""
-    return queryset.select_related("organisation").prefetch_related(
+    """What a result row shows (templates/partners/_result.html), in a fixed number of queries
+    (one more in a language other than English: the translations into it)."""
+    queryset = queryset.select_related("organisation").prefetch_related(
         "communities",
         "locations",
         "referral_routes",
         Prefetch("service_languages", queryset=ServiceLanguage.objects.select_related("language")),
     )
+    return with_translations(queryset)
 
 
 def with_listing_details(queryset: QuerySet[Service]) -> QuerySet[Service]:
-    """Everything a service page shows, in a fixed number of queries."""
-    return queryset.select_related("organisation").prefetch_related(
+    """Everything a service page shows, in a fixed number of queries (two more in a language
+    other than English: the service's and the organisation's translations into it)."""
+    queryset = queryset.select_related("organisation").prefetch_related(
         "support_types",
         "communities",
         "attributes",
@@ -809,6 +873,7 @@ def with_listing_details(queryset: QuerySet[Service]) -> QuerySet[Service]:
         "referral_routes",
         Prefetch("service_languages", queryset=ServiceLanguage.objects.select_related("language")),
     )
+    return with_translations(queryset, organisation=True)
 
 
 # The join table and column behind each filter of terms.
@@ -1184,7 +1249,8 @@ class Search:
                 FROM map_points
             )
             SELECT r.n, r.latitude, r.longitude, r.south, r.north, r.west, r.east, r.distance, r.total,
-                   s.name, s.slug, o.name, SUBSTR(s.description, 1, 400), l.address, l.town, l.postcode
+                   s.name, s.slug, o.name, SUBSTR(s.description, 1, 400), l.address, l.town, l.postcode,
+                   CASE WHEN s.phone <> '' THEN s.phone ELSE o.phone END
             FROM (
                 SELECT 1 AS n, p.point_latitude AS latitude, p.point_longitude AS longitude,
                        NULL AS south, NULL AS north, NULL AS west, NULL AS east,
@@ -1226,6 +1292,7 @@ class Search:
             address,
             town,
             postcode,
+            phone,
         ) in rows:
             total = row_total
             if n == 1:
@@ -1237,6 +1304,8 @@ class Search:
                     "summary": summary_of(description),
                     "address": ", ".join(part for part in (address, town, postcode) if part),
                 }
+                if phone:  # the service's number, else its organisation's, as Service.phone_to_call
+                    properties["phone"] = phone
                 if distance is not None:
                     properties["distance"] = round(distance, 2)
             else:

@@ -32,6 +32,7 @@ from .search import (
     with_result_details,
 )
 from .templatetags.directory import language_name, plural_count
+from .translations import localised_service, with_translations
 
 # Parameters that say where: a new place or map area replaces all of them.
 PLACE_PARAMETERS = ("postcode", "lat", "lon", "radius")
@@ -144,13 +145,17 @@ def service_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """Anyone: one published service of a published organisation."""
     service = get_object_or_404(published_services(), slug=slug)
     points = [location for location in service.locations.all() if location.has_point]
-    context = {"service": service, "map_config": _service_map_config(service, points) if points else None}
+    context = {
+        "service": service,
+        "text": localised_service(service),
+        "map_config": _service_map_config(service, points) if points else None,
+    }
     return render(request, "partners/service_detail.html", context)
 
 
 def organisation_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """Anyone: one published organisation and its published services."""
-    organisation = get_object_or_404(Organisation.objects.published(), slug=slug)
+    organisation = get_object_or_404(with_translations(Organisation.objects.published()), slug=slug)
     services = with_result_details(public_services()).filter(organisation=organisation).order_by("name", "pk")
     return render(
         request,
@@ -346,6 +351,7 @@ def _service_map_config(service, locations) -> dict:
                 "name": location.name or service.name,
                 "organisation": service.organisation.name,
                 "address": location.one_line,
+                "phone": service.phone_to_call,
             },
         }
         for location in locations

@@ -1,18 +1,21 @@
 """The shortlist, its share link, printable sheet and QR code, and the page for professionals.
 
 The add and remove buttons are plain POST forms that redirect back; static/js/shortlist.js
-sends the same forms with fetch and asks for JSON instead, so nothing reloads."""
+sends the same forms with fetch and asks for JSON instead, so nothing reloads. They carry no
+CSRF token, so that reading the directory sets no cookie (directory.same_origin says why)."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from directory.redirects import redirect_to_next
+from directory.same_origin import same_origin_only
 from partners.models import Service
 from partners.search import public_services
 
@@ -47,6 +50,7 @@ def shortlist(request: HttpRequest) -> HttpResponse:
         "query": query_for(slugs),
         "unsaved": [slug for slug in slugs if slug not in Shortlist(request.session)],
         "max_services": MAX_SERVICES,
+        "kept_days": settings.SESSION_COOKIE_AGE // (24 * 60 * 60),
     }
     return render(request, "signposting/shortlist.html", context)
 
@@ -85,6 +89,7 @@ def shortlist_qr(request: HttpRequest) -> HttpResponse:
     return response
 
 
+@same_origin_only
 @require_POST
 def shortlist_add(request: HttpRequest) -> HttpResponse:
     """Anyone: add a published service to the shortlist in their session (up to MAX_SERVICES)."""
@@ -109,6 +114,7 @@ def shortlist_add(request: HttpRequest) -> HttpResponse:
     return _answer(request, service.slug, message)
 
 
+@same_origin_only
 @require_POST
 def shortlist_remove(request: HttpRequest) -> HttpResponse:
     """Anyone: take a service off the shortlist in their session."""
@@ -126,6 +132,7 @@ def shortlist_remove(request: HttpRequest) -> HttpResponse:
     return _answer(request, slug, message)
 
 
+@same_origin_only
 @require_POST
 def shortlist_clear(request: HttpRequest) -> HttpResponse:
     """Anyone: empty the shortlist in their session."""
@@ -134,11 +141,15 @@ def shortlist_clear(request: HttpRequest) -> HttpResponse:
     return redirect("signposting:shortlist")
 
 
+@same_origin_only
 @require_POST
 def shortlist_save(request: HttpRequest) -> HttpResponse:
     """Anyone: keep the services of a share link on their own shortlist, as far as there is room."""
     slugs, _junk, _over = clean_slugs(request.POST.getlist("service"))
     services, _missing = shortlisted_services(slugs)
+    if not services:  # "Add selected" on the results with nothing selected
+        messages.error(request, _("Select at least one service to add to your shortlist."))
+        return redirect_to_next(request, reverse("signposting:shortlist"))
     added, left_out = Shortlist(request.session).add_many(service.slug for service in services)
     messages.success(
         request,
@@ -216,21 +227,6 @@ def _missing_note(count: int) -> list[str]:
     ]
 
 
-def _next_url(request: HttpRequest) -> str:
-    """Where to go back to: the page the form was on, if it is one of ours; else the shortlist."""
-    target = request.POST.get("next", "")
-    # Control characters (a line break would end the Location header) make it no address of ours.
-    if (
-        target
-        and target.isprintable()
-        and url_has_allowed_host_and_scheme(
-            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-        )
-    ):
-        return target
-    return reverse("signposting:shortlist")
-
-
 def _answer(
     request: HttpRequest, slug: str, message: str, level: int = messages.SUCCESS, status: int = 200
 ) -> HttpResponse:
@@ -250,4 +246,4 @@ def _answer(
             status=status,
         )
     messages.add_message(request, level, message)
-    return redirect(_next_url(request))
+    return redirect_to_next(request, reverse("signposting:shortlist"))

@@ -1,6 +1,14 @@
 import pytest
 
-from tests.factories import make_moderator, make_user
+from tests.factories import (
+    make_group_moderator,
+    make_location,
+    make_member,
+    make_moderator,
+    make_organisation,
+    make_service,
+    make_user,
+)
 
 
 @pytest.fixture
@@ -30,3 +38,38 @@ def crisis_lines_cached():
     from signposting.crisis import CACHE_KEY, national_lines
 
     cache.set(CACHE_KEY, national_lines())
+
+
+# --- Organisation staff: the cast of the access tests ---------------------------------------
+
+
+@pytest.fixture
+def sunrise(db):
+    """A published organisation with one service ("talking-circle") at one place."""
+    organisation = make_organisation("Sunrise", slug="sunrise")
+    place = make_location(organisation)
+    make_service("Talking circle", slug="talking-circle", organisation=organisation, locations=[place])
+    return organisation
+
+
+@pytest.fixture
+def owner(sunrise):
+    return make_member(sunrise, email="owner@sunrise.example", role="owner").user
+
+
+@pytest.fixture
+def editor(sunrise):
+    """Edits Sunrise's listings but may not manage its team."""
+    return make_member(sunrise, email="editor@sunrise.example", role="editor").user
+
+
+@pytest.fixture
+def stranger(db):
+    """The owner of another organisation: staff, but nothing of Sunrise's is theirs."""
+    return make_member(make_organisation("Elsewhere", slug="elsewhere"), email="stranger@elsewhere.example").user
+
+
+@pytest.fixture
+def group_moderator(db):
+    """A moderator as the README sets one up: staff status and the Moderators group, not a superuser."""
+    return make_group_moderator()

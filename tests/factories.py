@@ -34,6 +34,15 @@ def make_moderator(email: str = "moderator@example.org", **kwargs) -> User:
     return make_user(email=email, is_staff=True, is_superuser=True, **kwargs)
 
 
+def make_group_moderator(email: str = "group-moderator@example.org", **kwargs) -> User:
+    """Staff status and the Moderators group (created by a migration), as the README says to set one up."""
+    from django.contrib.auth.models import Group
+
+    user = make_user(email=email, is_staff=True, **kwargs)
+    user.groups.add(Group.objects.get(name="Moderators"))
+    return user
+
+
 def make_organisation(name: str | None = None, **kwargs) -> Organisation:
     n = next(_seq)
     name = name or f"Organisation {n}"

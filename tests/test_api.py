@@ -12,7 +12,7 @@ from api.filters import PlaceForm, ServiceFilter
 from api.hsds import location_id
 from api.openapi import LIST_PARAMETERS
 from api.taxonomies import COMMUNITY, LISTING, SUPPORT, TAXONOMIES
-from partners.models import Organisation, Service, Status
+from partners.models import Organisation, OrganisationTranslation, Service, ServiceTranslation, Status
 from tests.factories import make_location, make_organisation, make_postcode, make_rich_service, make_service
 
 # Open Referral's published schemas, carried in the repository (see its README.md) so
@@ -880,3 +880,85 @@ def test_an_unexpected_fault_answers_json_500_with_cors(client, db, monkeypatch,
     assert "went wrong" in response.json()["error"]
     assert "boom" not in response.content.decode()
     assert "Internal Server Error: /api/openapi.json" in caplog.text
+
+
+# --- Listings in another language (?lang=, Accept-Language) -----------------------------
+
+
+@pytest.fixture
+def translated(db):
+    service = make_rich_service(name="Talking circle", opening_hours="Tuesdays", referral_instructions="Phone us.")
+    ServiceTranslation.objects.create(
+        service=service, language="ur", name="گفتگو", description="ہم ملتے ہیں", opening_hours="منگل"
+    )
+    OrganisationTranslation.objects.create(organisation=service.organisation, language="ur", description="تنظیم")
+    return service
+
+
+def test_without_a_language_the_api_answers_in_english(client, translated):
+    response = client.get(f"/api/services/{translated.public_id}")
+    document = response.json()
+    assert document["name"] == "Talking circle"
+    assert document["description"] == translated.description
+    assert response["Content-Language"] == "en"
+
+
+@pytest.mark.parametrize("how", [{"data": {"lang": "ur"}}, {"headers": {"Accept-Language": "ur-PK,ur;q=0.9,en;q=0.5"}}])
+def test_a_client_can_ask_for_the_listings_in_urdu(client, translated, how):
+    response = client.get(f"/api/services/{translated.public_id}", how.get("data", {}), headers=how.get("headers", {}))
+    document = response.json()
+    assert document["name"] == "گفتگو"
+    assert document["description"] == "ہم ملتے ہیں"
+    assert document["schedules"][0]["description"] == "منگل"
+    assert "Phone us." in document["application_process"]  # not translated: English
+    assert document["organization"]["description"] == "تنظیم"
+    assert response["Content-Language"] == "ur"
+    assert "Accept-Language" in response["Vary"]
+    assert_valid(document, "service")
+
+
+def test_the_lang_parameter_wins_over_accept_language(client, translated):
+    document = get(client, f"/api/services/{translated.public_id}", {"lang": "en"}, Accept_Language="ur")
+    assert document["name"] == "Talking circle"
+
+
+def test_english_first_in_accept_language_means_english(client, translated):
+    document = get(client, f"/api/services/{translated.public_id}", Accept_Language="en-GB,ur;q=0.8")
+    assert document["name"] == "Talking circle"
+
+
+@pytest.mark.parametrize("value", ["zz", "phr", "ur'--", "u\u0301r", "x" * 300])
+def test_a_bad_lang_is_a_400_naming_the_parameter(client, translated, value):
+    body = get(client, "/api/services", {"lang": value}, status=400)
+    assert body["parameter"] == "lang"
+
+
+def test_an_empty_lang_is_not_given_like_every_empty_parameter(client, translated):
+    document = get(client, f"/api/services/{translated.public_id}", {"lang": ""})
+    assert document["name"] == "Talking circle"
+
+
+def test_every_list_validates_in_another_language(client, translated):
+    for path, kind in (
+        ("/api/services", "service_list"),
+        ("/api/organizations", "organization_list"),
+        ("/api/service_at_locations", "service_at_location_list"),
+    ):
+        for item in get(client, path, {"lang": "ur", "full": "true"})["contents"]:
+            assert_valid(item, kind.removesuffix("_list"))
+        for item in get(client, path, {"lang": "ur"})["contents"]:
+            assert_valid(item, kind)
+
+
+def test_a_language_adds_two_queries_to_a_list_whatever_its_size(client, many, django_assert_num_queries):
+    # The services' and their organisations' translations into that language.
+    for per_page in (1, 6):
+        with django_assert_num_queries(9 + 2):
+            get(client, "/api/services", {"lang": "pl", "per_page": per_page})
+
+
+def test_the_profile_and_openapi_document_the_language_parameter(client, db):
+    assert "lang=ur" in client.get("/api/profile/").content.decode()
+    parameters = get(client, "/api/openapi.json")["components"]["parameters"]
+    assert parameters["lang"]["schema"]["enum"][:2] == ["en", "ur"]
+    assert parameters["Accept-Language"]["in"] == "header"

@@ -81,11 +81,6 @@ def test_the_exit_link_goes_to_the_configured_page(client, db, settings):
     assert 'href="https://www.example.org/news"' in client.get("/").content.decode()
 
 
-def test_searching_and_reading_the_safety_pages_sets_no_cookie(client, listing):
-    for path in ["/", "/search/?q=suicide", "/crisis/", "/privacy/", "/no-such-page/"]:
-        assert not client.get(path).cookies, path
-
-
 def test_the_about_page_names_who_runs_it_and_a_contact(client, db, settings):
     settings.OPERATOR_NAME = "Example Partnership"
     settings.CONTACT_EMAIL = "hello@example.org"

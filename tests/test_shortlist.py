@@ -151,6 +151,12 @@ def test_a_service_taken_off_the_directory_leaves_the_shortlist_with_a_note(clie
         "/search/\r\nSet-Cookie: x=y",
         "/search/\x00",
         "\t//evil.example",
+        # Only a path will do, even for this site: a form never needs an absolute address.
+        "http://testserver/organisations/x/",
+        # A bare word is no path: redirect() took it for a URL name and answered 500.
+        "foo",
+        "signposting:shortlist",
+        "search/",
     ],
 )
 def test_a_next_address_on_another_site_or_with_control_characters_is_refused(client, three, target):
@@ -159,10 +165,16 @@ def test_a_next_address_on_another_site_or_with_control_characters_is_refused(cl
     assert response["Location"] == "/shortlist/"
 
 
-def test_a_next_address_on_this_site_is_followed(client, three):
-    assert add(client, "amber", data={"next": "http://testserver/organisations/x/"})["Location"] == (
-        "http://testserver/organisations/x/"
-    )
+def test_a_next_path_on_this_site_is_followed(client, three):
+    assert add(client, "amber", data={"next": "/organisations/x/?q=a#b"})["Location"] == "/organisations/x/?q=a#b"
+
+
+@pytest.mark.parametrize("target", ["foo", "", "shortlist"])
+def test_removing_with_a_bare_word_for_next_goes_back_to_the_shortlist(client, three, target):
+    add(client, "amber")
+    response = client.post("/shortlist/remove/", {"service": "amber", "next": target})
+    assert response.status_code == 302
+    assert response["Location"] == "/shortlist/"
 
 
 # --- The script's JSON answers --------------------------------------------------------------------
@@ -489,3 +501,36 @@ def test_every_page_links_to_the_page_for_professionals_and_the_shortlist(client
 def test_dates_in_the_sheet_use_the_local_date(client, rich, monkeypatch):
     monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: date(2030, 2, 3))
     assert "Printed on 3 February 2030" in client.get("/shortlist/print/?service=mornings").content.decode()
+
+
+# --- Picking several without JavaScript, and saying where the list is kept -------------------
+
+
+def test_results_can_be_picked_and_added_in_one_submit(client, three):
+    page = client.get("/search/").content.decode()
+    assert 'form="shortlist-pick" name="service" value="birch"' in page
+    assert '<form id="shortlist-pick"' in page
+    response = client.post("/shortlist/save/", {"service": ["amber", "cedar", "birch"]})
+    assert response["Location"] == "/shortlist/"
+    assert session_slugs(client) == ["amber", "cedar", "birch"]
+
+
+def test_a_row_already_on_the_shortlist_has_nothing_to_select(client, three):
+    add(client, "birch")
+    page = client.get("/search/").content.decode()
+    assert 'value="birch" id="pick-birch"' not in page
+    assert 'id="pick-amber"' in page
+
+
+def test_the_shortlist_says_where_it_is_kept_and_offers_to_clear_it(client, three):
+    add(client, "amber")
+    page = client.get("/shortlist/").content.decode()
+    assert "kept in this browser for 14 days, or until you clear it. Nothing is sent to the services." in page
+    assert page.index("You have chosen 1 service.") < page.index("Clear my shortlist")
+
+
+def test_adding_selected_with_nothing_selected_says_so_and_goes_back(client, three):
+    response = client.post("/shortlist/save/", {"next": "/search/?q=birch"}, follow=True)
+    assert response.redirect_chain[-1][0] == "/search/?q=birch"
+    assert "Select at least one service to add to your shortlist." in response.content.decode()
+    assert session_slugs(client) == []

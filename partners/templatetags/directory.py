@@ -1,6 +1,5 @@
 """Small presentation helpers for listings: distances, language names, ways in."""
 
-import re
 from functools import lru_cache
 
 from django import template
@@ -9,7 +8,8 @@ from django.utils.safestring import SafeString
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
-from partners.models import Language, LanguageProvision, ReferralKind, Service
+from partners.models import Language, LanguageProvision, Location, ReferralKind, Service, dialable
+from partners.translations import Localised, localised_organisation, localised_service
 
 register = template.Library()
 
@@ -37,6 +37,19 @@ def miles(value: float | None) -> str:
     shown = round(value, 1) if value < 10 else round(value)
     text = f"{shown:g}"
     return ngettext("%(miles)s mile", "%(miles)s miles", plural_count(shown)) % {"miles": text}
+
+
+@register.filter
+def localised(listing) -> Localised:
+    """A service's or organisation's text in the visitor's language where it has it, else English:
+    `{% with text=service|localised %}<p{{ text.description.attrs }}>{{ text.description }}</p>`."""
+    return localised_service(listing) if isinstance(listing, Service) else localised_organisation(listing)
+
+
+@register.simple_tag
+def localise(listing) -> Localised:
+    """The same as a tag, for partials: `{% localise service as text %}`."""
+    return localised(listing)
 
 
 @register.simple_tag
@@ -88,5 +101,28 @@ def ways_in(service: Service) -> list[tuple[str, str]]:
 @register.filter
 def tel(number: str) -> str:
     """A tel: link target from a phone number as people write it."""
-    digits = re.sub(r"[^0-9+]", "", number or "")
+    digits = dialable(number)
     return f"tel:{digits}" if digits else ""
+
+
+@register.filter
+def sms(number: str) -> str:
+    """An sms: link target from a phone number as people write it."""
+    digits = dialable(number)
+    return f"sms:{digits}" if digits else ""
+
+
+@register.filter
+def call_link(number: str) -> SafeString | str:
+    """Tap to call: the number as written, left to right even on a right-to-left page."""
+    if not dialable(number):
+        return number or ""
+    return format_html('<a class="phone-link" href="{}" dir="ltr">{}</a>', tel(number), number)
+
+
+@register.filter
+def directions(location: Location) -> str:
+    """A route to the place in OpenStreetMap (the phone offers its own map app for it): no script of theirs."""
+    if not location.has_point:
+        return ""
+    return f"https://www.openstreetmap.org/directions?to={location.latitude:.6f}%2C{location.longitude:.6f}"

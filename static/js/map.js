@@ -59,6 +59,15 @@
                 return;
             }
             var value = properties[name];
+            if (name === "phone") {
+                // Digits and + as the tel filter makes them (partners.models.dialable).
+                var digits = String(value || "").replace(/[^0-9+]/g, "").replace(/^\+440/, "+44");
+                if (!digits) {
+                    element.parentNode.remove();
+                    return;
+                }
+                element.href = "tel:" + digits;
+            }
             if (name === "distance" && typeof value === "number") {
                 value = format(messages.distance, {miles: value.toFixed(1)});
             }

@@ -106,6 +106,13 @@
             });
     });
 
+    // Each row's button works in place here, so the no-JavaScript way of picking several goes.
+    if (window.fetch && window.FormData) {
+        document.querySelectorAll("[data-shortlist-pick]").forEach(function (element) {
+            element.hidden = true;
+        });
+    }
+
     document.querySelectorAll("[data-copy-button]").forEach(function (button) {
         var input = document.querySelector("[data-share-url]");
         if (!input || !navigator.clipboard) {

@@ -242,3 +242,20 @@ def test_an_archived_organisation_says_so_accessibly(page, listing):
     expect(page.get_by_role("heading", level=1)).to_have_text("You cannot do this here")
     expect(page.get_by_text("Sunrise Wellbeing is archived")).to_be_visible()
     assert_accessible(page)
+
+
+def test_staff_translate_a_service_into_urdu_on_a_phone(phone_page, listing):
+    """From the service form's Translations section to a pending change in a phone-sized
+    window (plain links and a plain form: nothing needs JavaScript); axe passes and the
+    Urdu box is right to left."""
+    make_member(listing.organisation, email="owner@sunrise.example")
+    log_in(phone_page, "owner@sunrise.example")
+    phone_page.goto("/manage/services/womens-talking-circle/")
+    phone_page.get_by_role("link", name="اردو (Urdu)").click()
+    description = phone_page.get_by_label("What the service offers")
+    assert description.get_attribute("dir") == "rtl" and description.get_attribute("lang") == "ur"
+    assert_accessible(phone_page)
+    description.fill("ہم ہر منگل کو ملتے ہیں")
+    phone_page.get_by_role("button", name="Send for approval").click()
+    expect(phone_page.get_by_text("waiting for a moderator")).to_be_visible()
+    assert Revision.objects.pending().get().snapshot["translations"]["ur"]["description"] == "ہم ہر منگل کو ملتے ہیں"
