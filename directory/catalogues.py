@@ -53,6 +53,7 @@ PUBLIC_SOURCES = (
     "partners/templatetags/",
     "signposting/views.py",
     "signposting/crisis.py",
+    "signposting/wording.py",
     "signposting/pages.py",
     "signposting/shortlist.py",
     "partners/hours.py",

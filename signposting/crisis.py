@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from partners.hours import is_open
 from partners.models import Service
 
+from . import wording
 from .models import CrisisLine
 
 logger = logging.getLogger(__name__)
@@ -67,8 +68,20 @@ def national_lines() -> list[CrisisLine]:
 
 
 def crisis_lines(read_database: bool = True) -> list[CrisisLine]:
-    """The active crisis lines in order: from the cache, else (if allowed) the database,
-    else the national lines."""
+    """The active crisis lines in order, in the visitor's language where the directory wrote
+    the words (see wording.in_visitor_language)."""
+    return [_in_visitor_language(line) for line in _stored_lines(read_database)]
+
+
+def _in_visitor_language(line: CrisisLine) -> CrisisLine:
+    # Each call has its own objects (the cache hands out copies), so changing them is safe.
+    for field in ("name", "dial_note", "description", "languages"):
+        setattr(line, field, wording.in_visitor_language(str(getattr(line, field))))
+    return line
+
+
+def _stored_lines(read_database: bool) -> list[CrisisLine]:
+    """From the cache, else (if allowed) the database, else the national lines."""
     try:
         cached = cache.get(CACHE_KEY)
     except Exception:  # a shared cache that is down must not take crisis help with it

@@ -8,8 +8,9 @@ found inside another word. Nothing about a search that matches is recorded anywh
 """
 
 import re
-import unicodedata
 from functools import cache
+
+from partners.search_words import fold
 
 CRISIS_TERMS: dict[str, list[str]] = {
     "en": [
@@ -32,6 +33,55 @@ CRISIS_TERMS: dict[str, list[str]] = {
         "cant go on",
         "no reason to live",
     ],
+    # Polish. Accents are ignored when matching ("zabic sie" finds "zabić się"), but ł is a
+    # letter of its own, so forms with it are also given as typed without it.
+    "pl": [
+        "samobójstwo",
+        "samobójstwa",
+        "samobójcze",
+        "myśli samobójcze",
+        "zabić się",
+        "zabiję się",
+        "odebrać sobie życie",
+        "skończyć ze sobą",
+        "nie chcę żyć",
+        "nie chcę już żyć",
+        "chcę umrzeć",
+        "nie mam po co żyć",
+        "samookaleczenie",
+        "samookaleczenia",
+        "okaleczam się",
+        "tnę się",
+        "przedawkowanie",
+        "przedawkować",
+        "przedawkowałem",
+        "przedawkowalem",
+        "przedawkowałam",
+        "przedawkowalam",
+    ],
+    # Urdu, in Urdu script and as it is often typed in Latin letters.
+    "ur": [
+        "خودکشی",
+        "خود کشی",
+        "اپنی جان لینا",
+        "اپنی جان لے لوں",
+        "مرنا چاہتا ہوں",
+        "مرنا چاہتی ہوں",
+        "جینا نہیں چاہتا",
+        "جینا نہیں چاہتی",
+        "اپنی زندگی ختم",
+        "خود کو نقصان",
+        "khudkushi",
+        "khud kushi",
+        "khudkashi",
+        "khud kashi",
+        "marna chahta hun",
+        "marna chahti hun",
+        "marna chahta hoon",
+        "marna chahti hoon",
+        "jeena nahi chahta",
+        "jeena nahi chahti",
+    ],
 }
 
 # Straight and curly apostrophes, the modifier letter, grave and acute accents as typed for one.
@@ -40,9 +90,10 @@ _NOT_WORD = re.compile(r"[\W_]+")
 
 
 def normalise(text: str) -> str:
-    """Lower case, apostrophes dropped, other punctuation and spacing as single spaces,
-    padded with a space each side so a phrase is found only as whole words."""
-    text = unicodedata.normalize("NFKC", text).casefold()
+    """Folded as search folds words (case, accents on Latin letters, Arabic-script letter
+    forms), apostrophes dropped, other punctuation and spacing as single spaces, padded with
+    a space each side so a phrase is found only as whole words."""
+    text = fold(text)
     return f" {_NOT_WORD.sub(' ', _APOSTROPHES.sub('', text)).strip()} "
 
 

@@ -3,10 +3,11 @@ from urllib.parse import quote
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from partners.hours import ALWAYS, is_open, parse_hours
+
+from . import wording
 
 
 class CrisisLineQuerySet(models.QuerySet):
@@ -93,19 +94,17 @@ class CrisisLine(models.Model):
     @property
     def action(self) -> str:
         """What to do, as words: "text SHOUT to 85258" (calls show the number alone)."""
-        if self.kind == self.Kind.TEXT and self.text_body:
-            return gettext("text %(body)s to %(number)s") % {"body": self.text_body, "number": self.number}
         if self.kind == self.Kind.TEXT:
-            return gettext("text %(number)s") % {"number": self.number}
+            return wording.text_action(self.number, self.text_body)
         return self.number
 
     @property
     def link_label(self) -> str:
         """The link's accessible name: "Samaritans: call 116 123"; it contains the visible text."""
         if self.kind == self.Kind.TEXT:
-            label = gettext("%(name)s: %(action)s") % {"name": self.name, "action": self.action}
+            label = wording.link_label(self.name, self.action)
         else:
-            label = gettext("%(name)s: call %(number)s") % {"name": self.name, "number": self.number}
+            label = wording.call_label(self.name, self.number)
         return f"{label}, {self.dial_note}" if self.dial_note else label
 
     @property

@@ -38,10 +38,8 @@ def privacy(request: HttpRequest) -> HttpResponse:
         "cookies": [
             (settings.SESSION_COOKIE_NAME, "session", _lasts(settings.SESSION_COOKIE_AGE)),
             (settings.CSRF_COOKIE_NAME, "csrf", _lasts(settings.CSRF_COOKIE_AGE)),
-            (settings.LANGUAGE_COOKIE_NAME, "language", _lasts(settings.LANGUAGE_COOKIE_AGE)),
         ],
-        # LOGIN_RECORDS_KEPT_DAYS comes with the login records work; 30 days until then.
-        "login_records_days": getattr(settings, "LOGIN_RECORDS_KEPT_DAYS", 30),
+        "login_records_days": settings.LOGIN_RECORDS_KEPT_DAYS,
         "tile_host": urlsplit(settings.MAP_TILE_URL.replace("{s}.", "")).hostname,
     }
     return render(request, "signposting/privacy.html", context)

@@ -231,7 +231,31 @@ def test_words_that_suggest_a_crisis_are_recognised(words):
     assert suggests_crisis(words)
 
 
-@pytest.mark.parametrize("words", ["", None, "counselling in Urdu", "bereavement", "diet plan", "skill myself up"])
+@pytest.mark.parametrize(
+    "words",
+    [
+        "myśli samobójcze",
+        "Nie chcę już żyć",
+        "zabic sie",  # typed without Polish letters
+        "przedawkowalem",
+        "خودکشی",
+        "خودكشي",  # with the Arabic keyboard's kaf and yeh
+        "مرنا چاہتی ہوں",
+        "Khud kushi",
+    ],
+)
+def test_crisis_words_in_polish_and_urdu_are_recognised_however_they_are_typed(words):
+    assert suggests_crisis(words)
+
+
+def test_a_polish_crisis_search_on_a_polish_page_opens_with_crisis_help(client, db):
+    content = client.get("/pl/search/", {"q": "chcę umrzeć"}).content.decode()
+    assert "data-crisis-box" in content
+
+
+@pytest.mark.parametrize(
+    "words", ["", None, "counselling in Urdu", "bereavement", "diet plan", "skill myself up", "depresja", "اداسی"]
+)
 def test_other_words_are_not_taken_for_a_crisis(words):
     assert not suggests_crisis(words)
 

@@ -92,7 +92,7 @@ def test_the_about_page_names_who_runs_it_and_a_contact(client, db, settings):
 def test_the_privacy_notice_lists_every_cookie_and_what_is_kept(client, db, settings):
     settings.MAP_TILE_URL = "https://tiles.example.org/{z}/{x}/{y}.png"
     content = client.get("/privacy/").content.decode()
-    for name in (settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME, settings.LANGUAGE_COOKIE_NAME):
+    for name in (settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME):
         assert f"<code>{name}</code>" in content
     assert "14 days" in content  # the session's lifetime
     assert "kept for 30 days" in content  # login records
