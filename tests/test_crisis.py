@@ -10,7 +10,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from feedback.models import NeedStat
 from partners.hours import DAYS, is_open, parse_hours
@@ -317,3 +317,15 @@ def test_a_crisis_search_costs_one_query_more_than_any_other(client, db):
     with CaptureQueriesContext(connection) as crisis:
         client.get("/search/", {"q": "suicidal", "language": "so"})
     assert len(crisis) == len(ordinary) + 1
+
+
+def test_the_seeded_lines_read_in_the_visitors_language_and_a_regions_own_words_stay_as_typed(client, db):
+    cache.delete(CACHE_KEY)  # read the lines the migration seeded, not the cached national ones
+    CrisisLine.objects.create(name="Bradford Safe Haven", number="01274 000000", description="Open every evening.")
+    english = "Someone to talk to about anything you are going through. Free from any phone."
+    with translation.override("ur"):
+        urdu = translation.gettext(english)
+    assert urdu != english
+    content = client.get("/ur/crisis/").content.decode()
+    assert urdu in content and english not in content
+    assert "Open every evening." in content
