@@ -71,5 +71,5 @@ def stranger(db):
 
 @pytest.fixture
 def group_moderator(db):
-    """A moderator as docs/staff-and-moderators.md sets one up: staff status and the Moderators group, not a superuser."""
+    """A moderator as docs/staff-and-moderators.md sets one up: staff and the Moderators group, not superuser."""
     return make_group_moderator()

@@ -35,7 +35,7 @@ def make_moderator(email: str = "moderator@example.org", **kwargs) -> User:
 
 
 def make_group_moderator(email: str = "group-moderator@example.org", **kwargs) -> User:
-    """Staff status and the Moderators group (created by a migration), as docs/staff-and-moderators.md says to set one up."""
+    """Staff status and the Moderators group (created by a migration), as docs/staff-and-moderators.md says."""
     from django.contrib.auth.models import Group
 
     user = make_user(email=email, is_staff=True, **kwargs)
