@@ -8,12 +8,15 @@ so a mistake does not use up anyone's tries."""
 
 import hashlib
 import hmac
+import logging
 
 from django.conf import settings
 from django.http import HttpRequest
 from django_ratelimit.core import is_ratelimited
 
 from .clients import client_network
+
+logger = logging.getLogger(__name__)
 
 
 def _keyed_hash(value: str) -> str:
@@ -28,4 +31,11 @@ def used_up(request: HttpRequest, group: str, per_hour: int, about: str | None =
     """Count one use of the form `group` by this client (or, given `about`, for that email
     address) and say whether it goes over `per_hour`."""
     key = _by_client if about is None else (lambda _group, _request: _keyed_hash(about))
-    return is_ratelimited(request, group=group, key=key, rate=f"{per_hour}/h", increment=True)
+    try:
+        return is_ratelimited(request, group=group, key=key, rate=f"{per_hour}/h", increment=True)
+    except Exception:
+        # The shared cache is down. A resident reporting a wrong phone number must not meet
+        # a server error for it, so the form goes through uncounted while it is; the error
+        # is logged, and /healthz already answers 503 so the load balancer sees the outage.
+        logger.exception("Rate limit %r not counted: the cache did not answer", group)
+        return False

@@ -193,3 +193,19 @@ def test_rate_limits_keep_no_email_or_client_address_in_the_cache(client, owner)
     keys = list(cache._cache.keys())  # the local-memory cache used in tests
     assert keys
     assert not any("203.0.113.77" in key or "owner@" in key for key in keys)
+
+
+def test_a_problem_report_goes_through_uncounted_while_the_shared_cache_is_down(client, settings, caplog):
+    make_service("Circle", slug="circle")
+    # A Redis server nobody runs: every cache call fails to connect.
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+        }
+    }
+    data = {"kind": "closed", "details": "", "reply_email": "", "website": ""}
+    response = client.post("/services/circle/report/", data)
+    assert response.status_code == 302
+    assert "not counted: the cache did not answer" in caplog.text
