@@ -106,14 +106,14 @@ def test_the_export_has_columns_only_for_languages_with_text(db):
     import_listings(csv_text(row()))
     assert export_listings().text.splitlines()[0] == ",".join(COLUMNS)
     service = Service.objects.get()
-    ServiceTranslation.objects.create(service=service, language="bn", description="আমরা দেখা করি")
+    ServiceTranslation.objects.create(service=service, language="pl", description="Spotykamy się we wtorki")
     header = export_listings().text.splitlines()[0].split(",")
     assert header[len(COLUMNS) :] == [
-        "name:bn",
-        "description:bn",
-        "referral_instructions:bn",
-        "opening_hours:bn",
-        "organisation_description:bn",
+        "name:pl",
+        "description:pl",
+        "referral_instructions:pl",
+        "opening_hours:pl",
+        "organisation_description:pl",
     ]
 
 

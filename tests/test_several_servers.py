@@ -56,11 +56,16 @@ class Browser:
         return self._open(urllib.request.Request(url))  # noqa: S310 (our own loopback servers)
 
     def submit(self, url: str, data: dict[str, str]) -> int:
-        """Open the form page, then post it with its CSRF token, as a person would."""
+        """Open the form page, then post it as a browser would: with the page's CSRF token
+        where it has one (staff forms), and always saying which site the post comes from
+        (public forms check that instead of a token)."""
         _status, page = self.get(url)
-        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-        body = urllib.parse.urlencode({"csrfmiddlewaretoken": token, **data}).encode()
-        request = urllib.request.Request(url, data=body, headers={"Referer": url})  # noqa: S310 (loopback)
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+        fields = {"csrfmiddlewaretoken": token.group(1), **data} if token else data
+        parts = urllib.parse.urlsplit(url)
+        headers = {"Referer": url, "Origin": f"{parts.scheme}://{parts.netloc}"}
+        body = urllib.parse.urlencode(fields).encode()
+        request = urllib.request.Request(url, data=body, headers=headers)  # noqa: S310 (loopback)
         status, _page = self._open(request)
         return status
 
