@@ -39,7 +39,9 @@ def same_origin_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpRes
     @wraps(view)
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if request.method not in SAFE_METHODS and is_cross_site(request):
-            raise PermissionDenied("A form on another site cannot send this.")
+            # No message: the 403 page's own (translated) words fit, "go back, reload the
+            # page and try again".
+            raise PermissionDenied
         return view(request, *args, **kwargs)
 
     return csrf_exempt(wrapped)
