@@ -40,13 +40,12 @@ INTERFACE_LANGUAGES = [
     # Draft: machine-assisted, not yet reviewed by a community reviewer.
     InterfaceLanguage("ur", "اردو", "Urdu", rtl=True, enabled=True),
     InterfaceLanguage("pl", "Polski", "Polish", enabled=True),
-    # Planned: no catalogue yet (docs/translating.md).
-    InterfaceLanguage("ar", "العربية", "Arabic", rtl=True),
-    InterfaceLanguage("fa", "فارسی", "Farsi", rtl=True),
-    InterfaceLanguage("pa", "ਪੰਜਾਬੀ", "Punjabi (Gurmukhi)"),
-    InterfaceLanguage("bn", "বাংলা", "Bengali"),
-    InterfaceLanguage("ro", "Română", "Romanian"),
-    InterfaceLanguage("sk", "Slovenčina", "Slovak"),
+    InterfaceLanguage("ar", "العربية", "Arabic", rtl=True, enabled=True),
+    InterfaceLanguage("fa", "فارسی", "Farsi", rtl=True, enabled=True),
+    InterfaceLanguage("pa", "ਪੰਜਾਬੀ", "Punjabi (Gurmukhi)", enabled=True),
+    InterfaceLanguage("bn", "বাংলা", "Bengali", enabled=True),
+    InterfaceLanguage("ro", "Română", "Romanian", enabled=True),
+    InterfaceLanguage("sk", "Slovenčina", "Slovak", enabled=True),
 ]
 
 ENABLED = [language for language in INTERFACE_LANGUAGES if language.enabled]

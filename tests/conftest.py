@@ -11,6 +11,17 @@ from tests.factories import (
 )
 
 
+@pytest.fixture(autouse=True)
+def english_to_start_with():
+    """Each test starts in English. A request for a page under /ur/ leaves Urdu active in the
+    thread afterwards, which would otherwise change what the next test's gettext returns."""
+    from django.utils import translation
+
+    translation.activate("en-gb")
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture
 def moderator(db):
     return make_moderator()

@@ -4,6 +4,7 @@ laid out in the right direction, and usable with the keyboard only or without Ja
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from directory import languages
 from partners.models import Organisation
 from tests.browser.conftest import DESKTOP, _close_page, _open_page, assert_accessible
 from tests.browser.test_search_browser import directory, offline_tiles, tab_to  # noqa: F401 (fixture)
@@ -52,7 +53,22 @@ def test_translated_pages_have_no_accessibility_violations_on_a_phone(phone, cod
     assert phone.script_errors == []
 
 
-@pytest.mark.parametrize("code", ["ur", "pl", ""])
+# Urdu and Polish go through every public page above; the other languages through the pages
+# a resident's journey needs, on a phone.
+OTHER_LANGUAGES = [language.code for language in languages.TRANSLATED if language.code not in ("ur", "pl")]
+
+
+@pytest.mark.parametrize("code", OTHER_LANGUAGES)
+@pytest.mark.parametrize("path", PAGES[:3])
+def test_every_other_language_has_no_accessibility_violations_on_a_phone(phone, code, path):
+    offline_tiles(phone).goto(f"/{code}{path}")
+    phone.wait_for_load_state("networkidle")
+    assert phone.locator("html").get_attribute("lang") == code
+    assert_accessible(phone)
+    assert phone.script_errors == []
+
+
+@pytest.mark.parametrize("code", [language.code for language in languages.TRANSLATED] + [""])
 def test_the_search_box_stays_on_the_first_screen_of_a_phone(phone, code):
     offline_tiles(phone).goto(f"/{code}/" if code else "/")
     box = phone.locator("#id_q").bounding_box()
