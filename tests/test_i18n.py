@@ -212,3 +212,11 @@ def test_a_public_message_is_one_from_a_public_template():
     public = {message.id for message in template if catalogues.is_public(message)}
     assert "Find support" in public  # base.html
     assert "Choose a password" not in public  # staff only
+
+
+def test_dates_take_the_form_the_language_writes_them_in(client, service):
+    # Polish writes "30 listopada 2026" (the month in the genitive), English "30 November 2026".
+    service.last_verified = date(2026, 11, 30)
+    service.save()
+    assert "30 listopada 2026" in client.get("/pl/services/circle/").content.decode()
+    assert "30 November 2026" in client.get("/services/circle/").content.decode()
