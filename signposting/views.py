@@ -9,11 +9,12 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from directory.languages import ENABLED, InterfaceLanguage
 from directory.redirects import redirect_to_next
 from directory.same_origin import same_origin_only
 from partners.models import Service
@@ -48,6 +49,7 @@ def shortlist(request: HttpRequest) -> HttpResponse:
         "notes": notes,
         "share_url": request.build_absolute_uri(share_path(slugs)) if slugs else "",
         "query": query_for(slugs),
+        "sheets": _sheets_by_language(query_for(slugs) if "service" in request.GET else ""),
         "unsaved": [slug for slug in slugs if slug not in Shortlist(request.session)],
         "max_services": MAX_SERVICES,
         "kept_days": settings.SESSION_COOKIE_AGE // (24 * 60 * 60),
@@ -175,6 +177,15 @@ def for_professionals(request: HttpRequest) -> HttpResponse:
 
 
 # --- Helpers -------------------------------------------------------------------------
+
+
+def _sheets_by_language(query: str) -> list[tuple[InterfaceLanguage, str]]:
+    """Each interface language with the address of the printed sheet in it (its URL prefix)."""
+    sheets = []
+    for language in ENABLED:
+        with translation.override(language.code):
+            sheets.append((language, reverse("signposting:print") + (f"?{query}" if query else "")))
+    return sheets
 
 
 def _published(slug: str) -> Service | None:

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.test import Client
 from django.utils import timezone
 
+from directory.languages import DEFAULT, ENABLED
 from partners.models import ReferralRoute, Status
 from signposting.qr import qr_svg
 from signposting.shortlist import MAX_SERVICES, SESSION_KEY
@@ -325,6 +326,40 @@ def test_the_printable_sheet_has_what_a_patient_needs(client, rich):
     assert "call 999" in content
 
 
+def test_the_sheet_in_urdu_puts_each_heading_beside_english_and_links_to_the_urdu_list(client, three):
+    response = client.get("/ur/shortlist/print/?service=amber&service=birch&service=cedar")
+    content = response.content.decode()
+    assert '<span lang="ur" dir="rtl">مدد جس سے آپ رابطہ کر سکتے ہیں</span>' in content
+    assert '<span class="bilingual-english" lang="en-GB" dir="ltr">Support you could contact</span>' in content
+    assert '<span lang="ur" dir="rtl">وہ کیا پیش کرتے ہیں</span>' in content
+    assert '<span class="bilingual-english" lang="en-GB" dir="ltr">What they offer</span>' in content
+    share = "http://testserver/ur/shortlist/?service=amber&amp;service=birch&amp;service=cedar"
+    assert f'href="{share}"' in content
+    assert 'src="/ur/shortlist/qr.svg?service=amber&amp;service=birch&amp;service=cedar"' in content
+    qr = client.get("/ur/shortlist/qr.svg?service=amber&service=birch&service=cedar").content
+    assert qr == qr_svg("http://testserver/ur/shortlist/?service=amber&service=birch&service=cedar")
+
+
+def test_the_sheet_in_english_has_no_second_language(client, three):
+    content = client.get("/shortlist/print/?service=amber&service=birch&service=cedar").content.decode()
+    assert "<h1>Support you could contact</h1>" in content
+    sheet = content[content.index('<header class="sheet__header">') : content.index("</footer>")]
+    assert "bilingual-english" not in sheet and "lang=" not in sheet
+    assert 'href="http://testserver/shortlist/?service=amber&amp;service=birch&amp;service=cedar"' in content
+
+
+def test_the_shortlist_links_to_the_sheet_in_each_language(client, three):
+    content = client.get("/shortlist/?service=amber&service=birch").content.decode()
+    for language in ENABLED:
+        prefix = "" if language.code == DEFAULT else f"/{language.code}"
+        sheet = f"{prefix}/shortlist/print/?service=amber&amp;service=birch"
+        assert f'<a href="{sheet}" hreflang="{language.code}">' in content
+    assert '<span lang="ur" dir="rtl">اردو</span> <span lang="en-GB" dir="ltr">(Urdu)</span>' in content
+    add(client, "amber")
+    content = client.get("/shortlist/").content.decode()
+    assert '<a href="/pl/shortlist/print/" hreflang="pl">' in content
+
+
 def test_the_printable_sheet_has_a_print_stylesheet_and_a_print_button_for_javascript(client, rich):
     content = client.get("/shortlist/print/?service=mornings").content.decode()
     assert '<button type="button" class="button" hidden data-print-button>Print this page</button>' in content
@@ -379,6 +414,8 @@ def test_the_qr_code_needs_no_database(client, django_assert_num_queries):
 
 # services 1 + 7 prefetches (organisation joined), example banner 1
 SHARED_QUERIES = 9
+# the same, and the services' and organisations' Urdu translations
+IN_URDU_QUERIES = 11
 # the same, and the session
 SESSION_QUERIES = 10
 
@@ -404,10 +441,13 @@ def many(count: int) -> list[str]:
 
 
 @pytest.mark.parametrize("count", [1, 12])
-@pytest.mark.parametrize("path", ["/shortlist/", "/shortlist/print/"])
-def test_a_shared_list_takes_a_fixed_number_of_queries(client, db, django_assert_num_queries, count, path):
+@pytest.mark.parametrize(
+    "path, queries",
+    [("/shortlist/", SHARED_QUERIES), ("/shortlist/print/", SHARED_QUERIES), ("/ur/shortlist/print/", IN_URDU_QUERIES)],
+)
+def test_a_shared_list_takes_a_fixed_number_of_queries(client, db, django_assert_num_queries, count, path, queries):
     slugs = many(count)
-    with django_assert_num_queries(SHARED_QUERIES):
+    with django_assert_num_queries(queries):
         response = client.get(path, {"service": slugs})
     assert len(response.context["services"]) == count
 

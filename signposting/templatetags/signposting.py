@@ -1,7 +1,12 @@
 """Helpers for showing the ways into a service the way a GP looks for them."""
 
 from django import template
+from django.template.base import Parser, Token
+from django.template.context import Context
+from django.utils import translation
+from django.utils.html import format_html
 
+from directory.languages import BY_CODE, DEFAULT
 from partners.models import Language, LanguageProvision, ReferralKind, ReferralRoute, Service
 
 register = template.Library()
@@ -39,3 +44,33 @@ def languages_by_way(service: Service) -> list[tuple[str, list[Language]]]:
         (str(labels.get(way, way)), sorted(languages, key=lambda language: (not language.featured, language.name)))
         for way, languages in sorted(grouped.items(), key=lambda item: order.index(item[0]) if item[0] in order else 99)
     ]
+
+
+class _BilingualNode(template.Node):
+    def __init__(self, nodelist: template.NodeList):
+        self.nodelist = nodelist
+
+    def render(self, context: Context) -> str:
+        own = self.nodelist.render(context)
+        language = BY_CODE.get(translation.get_language() or DEFAULT)
+        if language is None or language.code == DEFAULT:
+            return own
+        with translation.override(DEFAULT):
+            english = self.nodelist.render(context)
+        return format_html(
+            '<span lang="{}" dir="{}">{}</span> <span class="bilingual-english" lang="en-GB" dir="ltr">{}</span>',
+            language.code,
+            language.direction,
+            own,
+            english,
+        )
+
+
+@register.tag
+def bilingual(parser: Parser, token: Token) -> _BilingualNode:
+    """{% bilingual %}…{% endbilingual %}: the words in the page's language and, unless that is
+    English, again in English beside them, each marked with its lang and dir. The printed sheet
+    uses it so a patient and the professionals they show it to can both read it."""
+    nodelist = parser.parse(("endbilingual",))
+    parser.delete_first_token()
+    return _BilingualNode(nodelist)

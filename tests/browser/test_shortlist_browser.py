@@ -1,6 +1,8 @@
 """The shortlist in a real browser: no reload with JavaScript, plain forms without it, and
 axe-core on every page of issue 5 at phone and desktop widths."""
 
+import re
+
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -145,6 +147,16 @@ def test_the_printed_sheet_leaves_out_the_site_navigation(page, listings):
     expect(page.locator(".site-header")).to_be_hidden()
     expect(page.locator(".sheet-tools")).to_be_hidden()
     expect(page.get_by_role("heading", name="Support you could contact")).to_be_visible()
+
+
+def test_the_sheet_in_urdu_beside_english_is_accessible_and_prints_three_services_on_one_a4_page(page, listings):
+    page.goto("/ur/shortlist/print/?service=mornings&service=amber-circle&service=birch-group")
+    expect(page.locator('h1 [lang="en-GB"]')).to_have_text("Support you could contact")
+    expect(page.locator('h1 [lang="ur"]')).to_have_attribute("dir", "rtl")
+    assert_accessible(page)
+    page.emulate_media(media="print")
+    pdf = page.pdf(format="A4")
+    assert len(re.findall(rb"/Type\s*/Page\b", pdf)) == 1
 
 
 @pytest.mark.parametrize("width", WIDTHS)
