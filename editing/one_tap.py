@@ -34,13 +34,18 @@ POSTS_PER_HOUR = 30
 
 def one_tap_page(view: Callable) -> Callable:
     """Every response of the view, error pages included: not stored by any cache, not
-    indexed, and no Referer carrying the token to the sites its links lead to."""
+    indexed, and no Referer carrying the token anywhere.
+
+    The referrer policy is strict-origin, not no-referrer: a Referer (ours or another
+    site's) then holds only the origin, never the path with the token. no-referrer would
+    also make browsers send `Origin: null` with the page's POST, which Django's CSRF
+    check rightly refuses."""
 
     @wraps(view)
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         response = view(request, *args, **kwargs)
         response["Cache-Control"] = "private, no-store"
-        response["Referrer-Policy"] = "no-referrer"
+        response["Referrer-Policy"] = "strict-origin"
         response["X-Robots-Tag"] = "noindex, nofollow"
         return response
 

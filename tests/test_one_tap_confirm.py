@@ -150,10 +150,10 @@ def test_opening_the_page_never_confirms(client, service):
     assert not AuditEntry.objects.filter(action=Action.CONFIRMED_BY_LINK).exists()
 
 
-def test_the_page_is_private_uncached_and_sends_no_referrer(client, service):
+def test_the_page_is_private_uncached_and_its_address_never_sent_as_a_referrer(client, service):
     for response in (client.get(confirm_url(service)), client.get("/manage/confirm/nonsense/")):
         assert response["Cache-Control"] == "private, no-store"
-        assert response["Referrer-Policy"] == "no-referrer"
+        assert response["Referrer-Policy"] == "strict-origin"  # the origin at most, never the token
         assert "noindex" in response["X-Robots-Tag"]
     assert '<meta name="robots" content="noindex, nofollow">' in client.get(confirm_url(service)).content.decode()
 
