@@ -48,7 +48,8 @@ def test_a_volunteer_confirms_a_listing_from_the_email_on_a_phone(phone_page: Pa
     phone_page.get_by_role("button", name="Yes, this is all still correct").click()
     expect(phone_page.get_by_role("heading", level=1)).to_have_text("Thank you")
     today = timezone.localdate()
-    expect(phone_page.locator(".lead")).to_have_text(f"Women's talking circle is marked as checked on {today.day} {today:%B %Y}.")
+    done = f"Women's talking circle is marked as checked on {today.day} {today:%B %Y}."
+    expect(phone_page.locator(".lead")).to_have_text(done)
     assert_accessible(phone_page)
     assert Service.objects.get(pk=service.pk).last_verified == timezone.localdate()
 
