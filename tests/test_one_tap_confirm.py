@@ -374,3 +374,13 @@ def test_the_admin_action_skips_listings_that_are_not_public(moderator_client, s
     assert response.status_code == 302
     assert mail.outbox == []
     assert "None of the selected listings is public" in " ".join(str(m) for m in get_messages(response.wsgi_request))
+
+
+def test_confirming_needs_exactly_one_of_a_user_or_an_emailed_address(owner, service):
+    from editing.services import confirm_listing
+
+    with pytest.raises(ValueError):
+        confirm_listing(service)
+    with pytest.raises(ValueError):
+        confirm_listing(service, owner, via_link_email="owner@sunrise.example")
+    assert last_verified(service) == days_ago(200)
