@@ -38,25 +38,25 @@ def reminded(reference_data, settings, live_server):
     return service, link
 
 
-def test_a_volunteer_confirms_a_listing_from_the_email_on_a_phone(phone_page: Page, reminded):
+def test_a_volunteer_confirms_a_listing_from_the_email_on_a_phone(phone: Page, reminded):
     service, link = reminded
-    phone_page.goto(link)
-    expect(phone_page.get_by_role("heading", level=1)).to_contain_text("Is Women's talking circle still correct?")
-    expect(phone_page.get_by_text("We meet on Tuesdays.")).to_be_visible()
-    expect(phone_page.get_by_role("link", name="Something has changed")).to_be_visible()
-    assert_accessible(phone_page)
-    phone_page.get_by_role("button", name="Yes, this is all still correct").click()
-    expect(phone_page.get_by_role("heading", level=1)).to_have_text("Thank you")
+    phone.goto(link)
+    expect(phone.get_by_role("heading", level=1)).to_contain_text("Is Women's talking circle still correct?")
+    expect(phone.get_by_text("We meet on Tuesdays.")).to_be_visible()
+    expect(phone.get_by_role("link", name="Something has changed")).to_be_visible()
+    assert_accessible(phone)
+    phone.get_by_role("button", name="Yes, this is all still correct").click()
+    expect(phone.get_by_role("heading", level=1)).to_have_text("Thank you")
     today = timezone.localdate()
     done = f"Women's talking circle is marked as checked on {today.day} {today:%B %Y}."
-    expect(phone_page.locator(".lead")).to_have_text(done)
-    assert_accessible(phone_page)
+    expect(phone.locator(".lead")).to_have_text(done)
+    assert_accessible(phone)
     assert Service.objects.get(pk=service.pk).last_verified == timezone.localdate()
 
 
-def test_an_expired_or_broken_link_says_how_to_log_in_on_a_phone(phone_page: Page, reminded):
+def test_an_expired_or_broken_link_says_how_to_log_in_on_a_phone(phone: Page, reminded):
     _service, link = reminded
-    phone_page.goto(link[:-10] + "broken/")
-    expect(phone_page.get_by_role("heading", level=1)).to_have_text("This link does not work")
-    expect(phone_page.get_by_role("link", name="Log in to your listings")).to_be_visible()
-    assert_accessible(phone_page)
+    phone.goto(link[:-10] + "broken/")
+    expect(phone.get_by_role("heading", level=1)).to_have_text("This link does not work")
+    expect(phone.get_by_role("link", name="Log in to your listings")).to_be_visible()
+    assert_accessible(phone)
