@@ -87,6 +87,7 @@ TYPES = [
     "/api/services?page=N",
     "/api/services?search=word",
 ]
+APPLICATION_NAME = "directory-bench-load"
 CHEAP = "cheap view (/healthz)"
 API_ROOT = "cheap view (/api/ root)"
 
@@ -117,6 +118,9 @@ class Command(BaseCommand):
         parser.add_argument("--json", type=Path, default=Path("bench-results.json"), help="Where to write results")
         parser.add_argument("--only", nargs="*", default=None, help="Run only these request types (by name)")
         parser.add_argument("--timeout", type=int, default=120, help="Seconds one request may take")
+        parser.add_argument(
+            "--explain", type=Path, default=None, help="Write EXPLAIN (ANALYZE, BUFFERS) of the slowest statements here"
+        )
 
     def handle(self, *args, **options):
         if connection.vendor != "postgresql":
@@ -144,19 +148,24 @@ class Command(BaseCommand):
             f"load average {machine['load_before']}"
         )
         self.stdout.write("Counting SQL queries per request type in this process…")
-        queries = self.count_queries(plan)
+        queries = self.count_queries(plan, options["explain"])
         self.stdout.write("Starting gunicorn…")
         results = {}
         with Server(options["workers"], options["timeout"]) as server:
             for name, urls in plan.items():
                 warm, timed = urls[: options["warmup"]], urls[options["warmup"] :]
                 self.run_phase(server.port, warm, options["clients"], options["timeout"])
-                results[name] = self.run_phase(server.port, timed, options["clients"], options["timeout"])
+                with CpuMeter(server) as meter:
+                    results[name] = self.run_phase(server.port, timed, options["clients"], options["timeout"])
+                count = results[name]["requests"] or 1
+                for part, spent in meter.spent.items():
+                    results[name][f"{part}_cpu_ms"] = None if spent is None else spent * 1000 / count
                 results[name]["queries"] = queries.get(name)
                 self.stdout.write(f"  {name}: p50 {results[name]['p50_ms']:.0f} ms")
         machine["load_after"] = _load()
         failures = [(name, f) for name, r in results.items() for f in r.pop("failures")]
-        cheap = results[CHEAP]["throughput_rps"]
+        # The cheapest view's throughput: the ceiling of this server on this machine.
+        cheap = max(results[name]["throughput_rps"] for name in (CHEAP, API_ROOT))
         for result in results.values():
             result["throughput_share_of_cheap"] = result["throughput_rps"] / cheap if cheap else None
         self.print_table(results)
@@ -214,7 +223,8 @@ class Command(BaseCommand):
             "map GeoJSON, whole region": lambda i: url("/search/geojson/", v=i),
             "service page": lambda i: f"/services/{rng.choice(slugs)}/",
             "/api/services?page=N": lambda i: url("/api/services", page=1 + (i * 7919) % api_pages),
-            "/api/services?search=word": lambda i: url("/api/services", search=rng.choice(WORDS), page=1 + i % 3),
+            # One word, or two (every word must match), first page.
+            "/api/services?search=word": lambda i: url("/api/services", search=" ".join(rng.sample(WORDS, 1 + i % 2))),
         }
         plan = {}
         for name in TYPES:
@@ -232,8 +242,10 @@ class Command(BaseCommand):
 
     # --- In-process query counts ----------------------------------------------------
 
-    def count_queries(self, plan: dict[str, list[str]]) -> dict[str, int]:
-        counts = {}
+    def count_queries(self, plan: dict[str, list[str]], explain: Path | None = None) -> dict[str, int]:
+        """SQL statements per request, one URL of each type; with `explain`, the EXPLAIN
+        (ANALYZE, BUFFERS) plans of each type's slowest statements written to that file."""
+        counts, plans = {}, []
         client = Client(HTTP_USER_AGENT=USER_AGENT)
         with override_settings(ALLOWED_HOSTS=["testserver", *settings.ALLOWED_HOSTS]):
             for name, urls in plan.items():
@@ -244,7 +256,23 @@ class Command(BaseCommand):
                 if response.status_code != 200:
                     raise CommandError(f"{name}: {target} answered {response.status_code} (in process)")
                 counts[name] = len(captured)
+                if explain and connection.vendor == "postgresql" and not name.startswith("cheap"):
+                    plans.append(self.explain(name, target, captured.captured_queries))
+        if explain:
+            explain.write_text("\n".join(plans), encoding="utf-8")
+            self.stdout.write(f"Wrote the plans of the slowest statements to {explain}")
         return counts
+
+    @staticmethod
+    def explain(name: str, target: str, captured: list[dict], top: int = 2) -> str:
+        slowest = sorted(captured, key=lambda q: float(q["time"]), reverse=True)[:top]
+        out = [f"=== {name}: GET {target}"]
+        with connection.cursor() as cursor:
+            for query in slowest:
+                cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {query['sql']}")
+                plan = "\n".join(row[0] for row in cursor.fetchall())
+                out.append(f"--- {float(query['time']) * 1000:.1f} ms in the request\n{query['sql']}\n\n{plan}\n")
+        return "\n".join(out)
 
     # --- Load -----------------------------------------------------------------------
 
@@ -317,7 +345,7 @@ class Command(BaseCommand):
     def print_table(self, results: dict) -> None:
         head = (
             f"{'request':<28}{'n':>5}{'p50':>8}{'p95':>8}{'p99':>8}{'max':>8}"
-            f"{'req/s':>8}{'% cheap':>9}{'KB avg':>8}{'KB max':>8}{'SQL':>5}"
+            f"{'req/s':>8}{'% cheap':>9}{'KB avg':>8}{'KB max':>8}{'SQL':>5}{'app CPU':>9}{'db CPU':>8}"
         )
         self.stdout.write("\n" + head + "\n" + "-" * len(head))
         for name, r in results.items():
@@ -328,8 +356,13 @@ class Command(BaseCommand):
                 f"{name[:27]:<28}{r['requests']:>5}{r['p50_ms']:>8.0f}{r['p95_ms']:>8.0f}{r['p99_ms']:>8.0f}"
                 f"{r['max_ms']:>8.0f}{r['throughput_rps']:>8.1f}{(share or 0) * 100:>8.1f}%"
                 f"{r['mean_bytes'] / 1024:>8.1f}{r['max_bytes'] / 1024:>8.1f}{r['queries'] or 0:>5}"
+                f"{_ms(r.get('app_cpu_ms')):>9}{_ms(r.get('db_cpu_ms')):>8}"
             )
-        self.stdout.write("(milliseconds; req/s with the clients above; % of the cheap view's throughput)")
+        self.stdout.write(
+            "(milliseconds; req/s with the clients above; % of the cheapest view's throughput; CPU: milliseconds "
+            "of processor time per request in the gunicorn workers and in the PostgreSQL backends, which other "
+            "programs on the machine affect far less than the latencies)"
+        )
 
 
 def fetch(port: int, target: str, timeout: int) -> tuple[int, bytes]:
@@ -341,6 +374,30 @@ def fetch(port: int, target: str, timeout: int) -> tuple[int, bytes]:
         return response.status, response.read()
     finally:
         conn.close()
+
+
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU time a process has used (Linux /proc), 0 if it has gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(stat.parent.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    return found
 
 
 def _load() -> str:
@@ -379,6 +436,7 @@ class Server:
             DIRECTORY_IGNORE_DOTENV="1",
             DATABASE_URL=_database_url(),
             LOG_LEVEL="WARNING",
+            PGAPPNAME=APPLICATION_NAME,  # libpq names the server's connections, for CpuMeter
         )
         return env
 
@@ -437,3 +495,71 @@ def _database_url() -> str:
     if os.environ.get("DATABASE_URL"):
         return os.environ["DATABASE_URL"]
     return f"sqlite:///{settings.DATABASES['default']['NAME']}"
+
+
+class CpuMeter:
+    """CPU time used while it is open by the gunicorn workers ("app") and by the PostgreSQL
+    backends serving them, parallel query workers included ("db"), from Linux's /proc.
+
+    Processes come and go (a kept database connection expires, a parallel worker lives for
+    one statement), so a thread samples them every 50 ms and adds up, per process, what it
+    used since it was first seen (from 0 for one that started meanwhile). What a process
+    uses in its last 50 ms before it ends is missed. None where it cannot be read: not
+    Linux, or a database on another machine."""
+
+    INTERVAL = 0.05
+
+    def __init__(self, server: "Server"):
+        self.server = server
+        self.spent: dict[str, float | None] = {"app": None, "db": None}
+        self.first: dict[str, dict[int, float]] = {"app": {}, "db": {}}
+        self.last: dict[str, dict[int, float]] = {"app": {}, "db": {}}
+        self.stopping = threading.Event()
+        local = connection.settings_dict.get("HOST") in ("127.0.0.1", "localhost", "::1", "")
+        self.db_readable = connection.vendor == "postgresql" and local
+        self.readable = Path("/proc/self/stat").exists() and server.process is not None
+
+    def backends(self) -> list[int]:
+        with connection.cursor() as cursor:
+            # The server's connections (named by PGAPPNAME) and their parallel workers only:
+            # not autovacuum, not this command's own connections.
+            cursor.execute(
+                "SELECT pid FROM pg_stat_activity WHERE application_name = %s "
+                "OR leader_pid IN (SELECT pid FROM pg_stat_activity WHERE application_name = %s)",
+                [APPLICATION_NAME, APPLICATION_NAME],
+            )
+            return [row[0] for row in cursor.fetchall()]
+
+    def sample(self, starting: bool = False) -> None:
+        parts = {"app": _children(self.server.process.pid)}
+        if self.db_readable:
+            parts["db"] = self.backends()
+        for part, pids in parts.items():
+            for pid in pids:
+                used = _cpu_seconds(pid)
+                self.first[part].setdefault(pid, used if starting else 0.0)
+                self.last[part][pid] = max(used, self.last[part].get(pid, 0.0))
+
+    def watch(self) -> None:
+        try:
+            while not self.stopping.wait(self.INTERVAL):
+                self.sample()
+            self.sample()
+        finally:
+            connection.close()  # this thread's own connection
+
+    def __enter__(self) -> "CpuMeter":
+        if self.readable:
+            self.sample(starting=True)
+            self.thread = threading.Thread(target=self.watch)
+            self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if not self.readable:
+            return
+        self.stopping.set()
+        self.thread.join()
+        for part in ("app", "db"):
+            if part == "app" or self.db_readable:
+                self.spent[part] = sum(self.last[part][pid] - self.first[part][pid] for pid in self.last[part])
