@@ -90,3 +90,22 @@ def test_seed_synthetic_refuses_without_postcodes(db):
 def test_seed_synthetic_refuses_a_negative_number(postcodes):
     with pytest.raises(CommandError, match="0 or more"):
         call_command("seed_synthetic", "--services", "-3")
+
+
+@pytest.mark.parametrize(
+    ("option", "value"), [("--requests", "0"), ("--clients", "-1"), ("--workers", "0"), ("--warmup", "-2")]
+)
+def test_the_load_benchmark_refuses_nonsense_numbers_before_starting_anything(postcodes, option, value):
+    with pytest.raises(CommandError, match="or more"):
+        call_command("bench_load", option, value)
+
+
+def test_the_load_benchmark_needs_published_services(postcodes):
+    with pytest.raises(CommandError, match="seed_synthetic"):
+        call_command("bench_load")
+
+
+def test_the_load_benchmark_names_an_unknown_request_type(postcodes):
+    synthetic.generate(5, seed=4)
+    with pytest.raises(CommandError, match="Unknown request types: nonsense"):
+        call_command("bench_load", "--only", "nonsense")

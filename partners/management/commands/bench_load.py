@@ -110,7 +110,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--requests", type=int, default=100, help="Timed requests per request type")
-        parser.add_argument("--cheap-requests", type=int, default=1000, help="Timed requests to /healthz")
+        parser.add_argument("--cheap-requests", type=int, default=1000, help="Timed requests to each cheap view")
         parser.add_argument("--warmup", type=int, default=4, help="Untimed requests per type first")
         parser.add_argument("--clients", type=int, default=4, help="Concurrent client threads")
         parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
@@ -123,6 +123,11 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
+        for name in ("requests", "cheap_requests", "clients", "workers", "timeout"):
+            if options[name] < 1:
+                raise CommandError(f"--{name.replace('_', '-')} must be 1 or more.")
+        if options["warmup"] < 0:
+            raise CommandError("--warmup must be 0 or more.")
         if connection.vendor != "postgresql":
             self.stderr.write(self.style.WARNING("Meant for PostgreSQL: numbers on another database differ."))
         postcodes = list(Postcode.objects.values_list("postcode", "latitude", "longitude"))
