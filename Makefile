@@ -51,14 +51,21 @@ messages-check: install .env
 test: install .env lint migrations-check messages-check
 	$(PY) -m pytest
 
-# Search speed on synthetic listings, for PostgreSQL; use a database of its own:
-#   DATABASE_URL=postgres://postgres@127.0.0.1:5432/dir_bench make bench
-# It loads postcodes into that database, times the searches at 1,000 and 10,000
-# services and deletes the synthetic services again.
+# Load benchmark (not a test; docs/performance.md): gunicorn with 2 sync workers and DEBUG
+# off, 4 concurrent clients, every request type of issue 12 plus /healthz; prints
+# p50/p95/p99, throughput, sizes and SQL queries, writes bench-results.json. Use a
+# PostgreSQL database of its own (it adds synthetic services and leaves them there):
+#   DATABASE_URL=postgres://postgres@127.0.0.1:5432/dir_bench make bench BENCH_SERVICES=10000
+# A one-minute smoke run: make bench BENCH_SERVICES=1000 BENCH_REQUESTS=20
+# `manage.py seed_synthetic --delete` removes the synthetic services again.
+BENCH_SERVICES ?= 10000
+BENCH_REQUESTS ?= 100
+BENCH_JSON ?= bench-results.json
 bench: install .env
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py load_postcodes
-	$(PY) manage.py bench_search
+	$(PY) manage.py seed_synthetic --services $(BENCH_SERVICES) --total
+	$(PY) manage.py bench_load --requests $(BENCH_REQUESTS) --json $(BENCH_JSON)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

@@ -4,11 +4,19 @@ from django.http import HttpRequest
 from .models import Organisation
 
 
+def published_examples():
+    """Published organisations from the sample data: while there are any, every page says
+    the listings are examples. Answered from the partial index `organisation_examples`
+    (only example rows are in it), so it costs next to nothing however many
+    organisations are listed."""
+    return Organisation.objects.published().filter(is_example=True)
+
+
 def site(request: HttpRequest) -> dict:
     """Site-wide names and whether the sample listings are loaded (said on every page)."""
 
     def showing_examples() -> bool:
-        return Organisation.objects.published().filter(is_example=True).exists()
+        return published_examples().exists()
 
     return {
         "SITE_NAME": settings.SITE_NAME,
