@@ -206,8 +206,9 @@ class Vocabulary:
 
     @cached_property
     def _options(self) -> dict[str, list[Option]]:
+        # In the visitor's language (made once per request, after the language is chosen).
         def terms(items) -> list[Option]:
-            return [Option(t.slug, t.name, t) for t in items]
+            return [Option(t.slug, t.display_name, t) for t in items]
 
         def choices(text_choices) -> list[Option]:
             return [Option(value, str(label)) for value, label in text_choices.choices]

@@ -12,10 +12,10 @@ from django.core.cache import cache
 from django.db import DatabaseError
 from django.utils.translation import gettext_lazy as _
 
+from directory.seeded import in_visitor_language
 from partners.hours import is_open
 from partners.models import Service
 
-from . import wording
 from .models import CrisisLine
 
 logger = logging.getLogger(__name__)
@@ -69,14 +69,14 @@ def national_lines() -> list[CrisisLine]:
 
 def crisis_lines(read_database: bool = True) -> list[CrisisLine]:
     """The active crisis lines in order, in the visitor's language where the directory wrote
-    the words (see wording.in_visitor_language)."""
+    the words (see directory.seeded)."""
     return [_in_visitor_language(line) for line in _stored_lines(read_database)]
 
 
 def _in_visitor_language(line: CrisisLine) -> CrisisLine:
     # Each call has its own objects (the cache hands out copies), so changing them is safe.
     for field in ("name", "dial_note", "description", "languages"):
-        setattr(line, field, wording.in_visitor_language(str(getattr(line, field))))
+        setattr(line, field, in_visitor_language(str(getattr(line, field))))
     return line
 
 
