@@ -71,7 +71,7 @@ from .models import (
     SupportType,
 )
 from .postcodes import Place
-from .translations import with_translations
+from .translations import active_language, service_texts, with_translations
 
 RADIUS_DEFAULT = 3.0
 RADIUS_MIN = 0.1
@@ -1275,6 +1275,10 @@ class Search:
         with connection.cursor() as cursor:
             cursor.execute(sql, [*inner_params, MAP_MAX_POINTS, MAP_MAX_POINTS, *grid_params])
             rows = cursor.fetchall()
+        # The visitor's language where the listing has it (one query); English otherwise,
+        # marked so the map can give it lang="en" (`inEnglish`).
+        language = active_language()
+        texts = service_texts(row[10] for row in rows if row[0] == 1)
         features, total = [], 0
         for (
             n,
@@ -1297,14 +1301,19 @@ class Search:
         ) in rows:
             total = row_total
             if n == 1:
+                own = texts.get(slug, {})
                 properties = {
-                    "name": name,
+                    "name": own.get("name") or name,
                     "slug": slug,
                     "url": url_for_slug(slug),
                     "organisation": org,
-                    "summary": summary_of(description),
+                    "summary": summary_of(own.get("description") or description),
                     "address": ", ".join(part for part in (address, town, postcode) if part),
                 }
+                if language is not None:
+                    properties["inEnglish"] = [
+                        shown for shown, written in (("name", "name"), ("summary", "description")) if written not in own
+                    ]
                 if phone:  # the service's number, else its organisation's, as Service.phone_to_call
                     properties["phone"] = phone
                 if distance is not None:
