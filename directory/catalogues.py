@@ -47,6 +47,8 @@ PUBLIC_SOURCES = (
     "templates/editing/_field.html",
     "templates/editing/_field_errors.html",
     "partners/models.py",
+    # The vocabularies' names and descriptions: filters, results, service pages.
+    "partners/reference_data.py",
     "partners/filters.py",
     "partners/views.py",
     "partners/search.py",

@@ -14,6 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from directory.seeded import in_visitor_language
+
 from .languages import is_translation_language, translation_languages
 
 
@@ -90,6 +92,18 @@ class Term(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def display_name(self) -> str:
+        """The name as public pages show it: in the visitor's language while it is the name
+        the directory seeded (partners/reference_data.py), as typed once a moderator changed it.
+        The admin, the API and the CSV files use `name`, always as stored."""
+        return in_visitor_language(self.name)
+
+    @property
+    def display_description(self) -> str:
+        """The description as public pages show it, like display_name."""
+        return in_visitor_language(self.description)
 
 
 class Community(Term):

@@ -71,7 +71,7 @@ from .models import (
     SupportType,
 )
 from .postcodes import Place
-from .translations import with_translations
+from .translations import active_language, service_texts, with_translations
 
 RADIUS_DEFAULT = 3.0
 RADIUS_MIN = 0.1
@@ -207,8 +207,9 @@ class Vocabulary:
 
     @cached_property
     def _options(self) -> dict[str, list[Option]]:
+        # In the visitor's language (made once per request, after the language is chosen).
         def terms(items) -> list[Option]:
-            return [Option(t.slug, t.name, t) for t in items]
+            return [Option(t.slug, t.display_name, t) for t in items]
 
         def choices(text_choices) -> list[Option]:
             return [Option(value, str(label)) for value, label in text_choices.choices]
@@ -1285,6 +1286,10 @@ class Search:
         with connection.cursor() as cursor:
             cursor.execute(sql, [*inner_params, MAP_MAX_POINTS, MAP_MAX_POINTS, *grid_params])
             rows = cursor.fetchall()
+        # The visitor's language where the listing has it (one query); English otherwise,
+        # marked so the map can give it lang="en" (`inEnglish`).
+        language = active_language()
+        texts = service_texts(row[10] for row in rows if row[0] == 1)
         features, total = [], 0
         for (
             n,
@@ -1307,14 +1312,19 @@ class Search:
         ) in rows:
             total = row_total
             if n == 1:
+                own = texts.get(slug, {})
                 properties = {
-                    "name": name,
+                    "name": own.get("name") or name,
                     "slug": slug,
                     "url": url_for_slug(slug),
                     "organisation": org,
-                    "summary": summary_of(description),
+                    "summary": summary_of(own.get("description") or description),
                     "address": ", ".join(part for part in (address, town, postcode) if part),
                 }
+                if language is not None:
+                    properties["inEnglish"] = [
+                        shown for shown, written in (("name", "name"), ("summary", "description")) if written not in own
+                    ]
                 if phone:  # the service's number, else its organisation's, as Service.phone_to_call
                     properties["phone"] = phone
                 if distance is not None:

@@ -7,6 +7,7 @@ A field with no translation is shown in English, marked lang="en" with a short n
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Prefetch, QuerySet
@@ -46,6 +47,20 @@ def with_translations(queryset: QuerySet, *, organisation: bool = False) -> Quer
             Prefetch("organisation__translations", queryset=OrganisationTranslation.objects.filter(language=language))
         )
     return queryset.prefetch_related(*lookups)
+
+
+def service_texts(slugs: Iterable[str]) -> dict[str, dict[str, str]]:
+    """slug -> {field: text} of these services' translations into the visitor's language,
+    only the fields written (one query; none in English or with no slugs). For the map's
+    points, which are read without the listings' objects."""
+    language = active_language()
+    slugs = set(slugs)
+    if language is None or not slugs:
+        return {}
+    rows = ServiceTranslation.objects.filter(language=language, service__slug__in=slugs).values(
+        "service__slug", "name", "description"
+    )
+    return {row.pop("service__slug"): {field: text for field, text in row.items() if text} for row in rows}
 
 
 @dataclass(frozen=True)

@@ -145,10 +145,11 @@ def service_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """Anyone: one published service of a published organisation."""
     service = get_object_or_404(published_services(), slug=slug)
     points = [location for location in service.locations.all() if location.has_point]
+    text = localised_service(service)
     context = {
         "service": service,
-        "text": localised_service(service),
-        "map_config": _service_map_config(service, points) if points else None,
+        "text": text,
+        "map_config": _service_map_config(service, text, points) if points else None,
     }
     return render(request, "partners/service_detail.html", context)
 
@@ -341,17 +342,20 @@ def _map_config(query: QueryDict, params: SearchParams) -> dict:
     return config
 
 
-def _service_map_config(service, locations) -> dict:
+def _service_map_config(service, text, locations) -> dict:
+    """The service's places on its page's map; the service's name in the visitor's language
+    when its listing has one (a place's own name is as written)."""
     config = _base_map_config()
     config["features"] = [
         {
             "type": "Feature",
             "geometry": {"type": "Point", "coordinates": [location.longitude, location.latitude]},
             "properties": {
-                "name": location.name or service.name,
+                "name": location.name or text.name.value,
                 "organisation": service.organisation.name,
                 "address": location.one_line,
                 "phone": service.phone_to_call,
+                **({"inEnglish": ["name"]} if not location.name and text.name.in_english else {}),
             },
         }
         for location in locations

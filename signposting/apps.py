@@ -9,8 +9,11 @@ class SignpostingConfig(AppConfig):
 
     def ready(self) -> None:
         from .crisis import forget_cached_lines
-        from .models import CrisisLine
+        from .models import CrisisLine, CrisisLineTranslation
 
         # Every page shows the crisis lines from the cache: a moderator's change must show at once.
         post_save.connect(forget_cached_lines, sender=CrisisLine, dispatch_uid="crisis-lines-saved")
         post_delete.connect(forget_cached_lines, sender=CrisisLine, dispatch_uid="crisis-lines-deleted")
+        # Its translations are saved after the line itself (the admin's inline).
+        post_save.connect(forget_cached_lines, sender=CrisisLineTranslation, dispatch_uid="crisis-words-saved")
+        post_delete.connect(forget_cached_lines, sender=CrisisLineTranslation, dispatch_uid="crisis-words-deleted")

@@ -1,9 +1,10 @@
 """The crisis lines every public page shows, read cheaply and safely.
 
-The panel is on every page, so the lines are kept in Django's cache (one query when the
-cache is cold, none after) and forgotten whenever a moderator saves or deletes one. If
-the database cannot be read, or on an error page (which must not touch the database),
-the built-in national lines are shown instead: crisis help never depends on the database.
+The panel is on every page, so the lines are kept in Django's cache, with their
+translations (two queries when the cache is cold, none after), and forgotten whenever a
+moderator saves or deletes one or a translation of one. If the database cannot be read,
+or on an error page (which must not touch the database), the built-in national lines are
+shown instead: crisis help never depends on the database.
 """
 
 import logging
@@ -12,11 +13,12 @@ from django.core.cache import cache
 from django.db import DatabaseError
 from django.utils.translation import gettext_lazy as _
 
+from directory.seeded import in_visitor_language
 from partners.hours import is_open
 from partners.models import Service
+from partners.translations import active_language
 
-from . import wording
-from .models import CrisisLine
+from .models import CrisisLine, CrisisLineTranslation
 
 logger = logging.getLogger(__name__)
 
@@ -68,15 +70,21 @@ def national_lines() -> list[CrisisLine]:
 
 
 def crisis_lines(read_database: bool = True) -> list[CrisisLine]:
-    """The active crisis lines in order, in the visitor's language where the directory wrote
-    the words (see wording.in_visitor_language)."""
-    return [_in_visitor_language(line) for line in _stored_lines(read_database)]
+    """The active crisis lines in order, in the visitor's language: a moderator's translation
+    of a region's own line where there is one, the catalogues' for the words the directory
+    wrote (see directory.seeded), else the line's words as typed."""
+    language = active_language()
+    return [_in_visitor_language(line, language) for line in _stored_lines(read_database)]
 
 
-def _in_visitor_language(line: CrisisLine) -> CrisisLine:
+def _in_visitor_language(line: CrisisLine, language: str | None) -> CrisisLine:
     # Each call has its own objects (the cache hands out copies), so changing them is safe.
-    for field in ("name", "dial_note", "description", "languages"):
-        setattr(line, field, wording.in_visitor_language(str(getattr(line, field))))
+    own = None
+    if language is not None and line.pk is not None:  # the built-in national lines have no rows
+        own = next((t for t in line.translations.all() if t.language == language), None)
+    for field in CrisisLineTranslation.FIELDS:
+        typed = getattr(own, field, "") if own else ""
+        setattr(line, field, typed or in_visitor_language(str(getattr(line, field))))
     return line
 
 
@@ -92,7 +100,7 @@ def _stored_lines(read_database: bool) -> list[CrisisLine]:
     if not read_database:
         return national_lines()
     try:
-        lines = list(CrisisLine.objects.active())
+        lines = list(CrisisLine.objects.active().prefetch_related("translations"))
     except DatabaseError:
         logger.warning("Could not read the crisis lines; showing the national lines", exc_info=True)
         return national_lines()

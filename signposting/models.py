@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from partners.hours import ALWAYS, is_open, parse_hours
+from partners.models import Translation
 
 from . import wording
 
@@ -115,3 +116,27 @@ class CrisisLine(models.Model):
     @property
     def always_open(self) -> bool:
         return self.hours.strip().lower() == ALWAYS
+
+
+class CrisisLineTranslation(Translation):
+    """A region's own crisis line in one of the interface languages, typed by a moderator.
+    The national lines need none: the directory wrote their words, and the catalogues
+    translate them. A field left empty shows the line's own (English) words."""
+
+    FIELDS = ("name", "dial_note", "description", "languages")
+
+    crisis_line = models.ForeignKey(CrisisLine, on_delete=models.CASCADE, related_name="translations")
+    name = models.CharField(_("name"), max_length=60, blank=True)
+    dial_note = models.CharField(_("after dialling"), max_length=60, blank=True)
+    description = models.CharField(_("description"), max_length=300, blank=True)
+    languages = models.CharField(_("languages"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["language"]
+        verbose_name = _("translation")
+        verbose_name_plural = _("translations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["crisis_line", "language"], name="crisis_line_translation_one_per_language"
+            ),
+        ]

@@ -23,10 +23,3 @@ def link_label(name: str, action: str) -> str:
 def call_label(name: str, number: str) -> str:
     """A phone line's accessible name: 'Samaritans: call 116 123'."""
     return gettext("%(name)s: call %(number)s") % {"name": name, "number": number}
-
-
-def in_visitor_language(text: str) -> str:
-    """A line's name, description, languages or 'after dialling' note as the directory
-    seeded them (signposting.crisis.national_lines marks them for translation) comes out in
-    the visitor's language; words a region typed itself have no translation and stay as typed."""
-    return gettext(text) if text else text

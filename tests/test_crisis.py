@@ -16,7 +16,7 @@ from feedback.models import NeedStat
 from partners.hours import DAYS, is_open, parse_hours
 from signposting.crisis import CACHE_KEY, crisis_lines, crisis_services, national_lines
 from signposting.crisis_words import CRISIS_TERMS, suggests_crisis
-from signposting.models import CrisisLine
+from signposting.models import CrisisLine, CrisisLineTranslation
 from tests.factories import make_moderator, make_service, make_user
 
 LONDON = ZoneInfo("Europe/London")
@@ -143,7 +143,7 @@ def test_the_lines_are_read_once_then_from_the_cache(db):
     with CaptureQueriesContext(connection) as queries:
         crisis_lines()
         crisis_lines()
-    assert len(queries) == 1
+    assert len(queries) == 2  # the lines and their translations
 
 
 def test_saving_a_line_is_seen_at_once(db):
@@ -184,6 +184,10 @@ def test_moderators_may_edit_the_crisis_lines(db):
     assert {"view_crisisline", "add_crisisline", "change_crisisline", "delete_crisisline"} <= perms
 
 
+# The admin's inline of translations, sent empty.
+NO_TRANSLATIONS = {"translations-TOTAL_FORMS": "0", "translations-INITIAL_FORMS": "0"}
+
+
 def test_a_moderator_can_add_a_line_in_the_admin(client, db):
     client.force_login(make_moderator())
     response = client.post(
@@ -195,6 +199,7 @@ def test_a_moderator_can_add_a_line_in_the_admin(client, db):
             "hours": "24/7",
             "order": "50",
             "active": "on",
+            **NO_TRANSLATIONS,
         },
     )
     assert response.status_code == 302
@@ -329,3 +334,91 @@ def test_the_seeded_lines_read_in_the_visitors_language_and_a_regions_own_words_
     content = client.get("/ur/crisis/").content.decode()
     assert urdu in content and english not in content
     assert "Open every evening." in content
+
+
+# --- A region's own lines in the visitors' languages ------------------------------------
+
+HAVEN = {
+    "name": "Bradford Safe Haven",
+    "number": "01274 000 000",
+    "kind": "call",
+    "hours": "24/7",
+    "order": "50",
+    "active": "on",
+    "description": "Somewhere calm to go in the evening.",
+    "languages": "English",
+}
+
+
+def with_translations(*rows: dict) -> dict:
+    data = {"translations-TOTAL_FORMS": str(len(rows)), "translations-INITIAL_FORMS": "0"}
+    for i, row in enumerate(rows):
+        data.update({f"translations-{i}-{field}": value for field, value in row.items()})
+    return data
+
+
+URDU_HAVEN = {"language": "ur", "name": "بریڈفورڈ سیف ہیون", "description": "شام کو پُرسکون جگہ جہاں آپ جا سکتے ہیں"}
+
+
+def test_a_moderator_translates_a_regions_own_line_and_urdu_pages_show_it(client, db):
+    client.force_login(make_moderator())
+    response = client.post("/admin/signposting/crisisline/add/", {**HAVEN, **with_translations(URDU_HAVEN)})
+    assert response.status_code == 302
+    line = CrisisLine.objects.get(number="01274 000 000")
+    assert line.translations.get().language == "ur"
+    client.logout()
+    urdu = client.get("/ur/crisis/").content.decode()
+    assert "بریڈفورڈ سیف ہیون" in urdu and "شام کو پُرسکون جگہ" in urdu
+    assert "Somewhere calm to go in the evening." not in urdu
+    # Fields left empty, and languages with no translation, show the line's own words.
+    polish = client.get("/pl/crisis/").content.decode()
+    assert "Bradford Safe Haven" in polish and "Somewhere calm to go in the evening." in polish
+    english = client.get("/crisis/").content.decode()
+    assert "Bradford Safe Haven" in english and "بریڈفورڈ" not in english
+
+
+def test_a_translation_shows_at_once_though_the_lines_are_cached(client, db):
+    line = CrisisLine.objects.create(name="Bradford Safe Haven", number="01274 000000", description="Calm.")
+    assert "Bradford Safe Haven" in client.get("/ur/crisis/").content.decode()  # now cached
+    translation_row = CrisisLineTranslation.objects.create(crisis_line=line, language="ur", name="سیف ہیون")
+    assert "سیف ہیون" in client.get("/ur/crisis/").content.decode()
+    translation_row.delete()
+    assert "سیف ہیون" not in client.get("/ur/crisis/").content.decode()
+
+
+def test_a_moderators_translation_of_a_national_line_wins_over_the_catalogue(client, db):
+    cache.delete(CACHE_KEY)
+    samaritans = CrisisLine.objects.get(number="116 123")
+    CrisisLineTranslation.objects.create(crisis_line=samaritans, language="pl", description="Nasze własne słowa.")
+    content = client.get("/pl/crisis/").content.decode()
+    assert "Nasze własne słowa." in content
+
+
+@pytest.mark.parametrize("language", ["", "en", "zz", "phr", "ur'--", "x" * 20])
+def test_a_translation_in_a_language_the_site_does_not_offer_is_refused_and_nothing_saved(client, db, language):
+    client.force_login(make_moderator())
+    response = client.post(
+        "/admin/signposting/crisisline/add/", {**HAVEN, **with_translations({**URDU_HAVEN, "language": language})}
+    )
+    assert response.status_code == 200
+    assert response.context["errors"]
+    assert not CrisisLine.objects.filter(number="01274 000 000").exists()
+    assert not CrisisLineTranslation.objects.exists()
+
+
+def test_a_line_cannot_have_two_translations_into_one_language(client, db):
+    client.force_login(make_moderator())
+    response = client.post("/admin/signposting/crisisline/add/", {**HAVEN, **with_translations(URDU_HAVEN, URDU_HAVEN)})
+    assert response.status_code == 200
+    assert not CrisisLine.objects.filter(number="01274 000 000").exists()
+
+
+def test_moderators_may_translate_the_crisis_lines(db):
+    perms = set(Group.objects.get(name="Moderators").permissions.values_list("codename", flat=True))
+    assert {f"{action}_crisislinetranslation" for action in ("view", "add", "change", "delete")} <= perms
+
+
+def test_the_error_pages_national_lines_need_no_translation_rows(client, db):
+    with translation.override("ur"):
+        lines = crisis_lines(read_database=False)
+    assert [line.number for line in lines] == ["999", "111", "116 123", "85258"]

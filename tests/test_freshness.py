@@ -2,7 +2,7 @@
 the same due date; a public notice on listings not confirmed for a year."""
 
 import io
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.core import mail
@@ -164,3 +164,38 @@ def test_the_freshness_annotation_ranks_very_stale_listings_last(organisation):
     ranked = list(Service.objects.with_freshness().order_by("very_stale", "name"))
     assert ranked == [fresh, old]
     assert [s.very_stale for s in ranked] == [False, True]
+
+
+# The notice names the month and year inside a sentence: each language's translation is
+# written around the month's plain form, in lower case where the language writes it so.
+MONTH_IN_A_SENTENCE = [
+    ("en-gb", "/services/old/", "It was last checked in November 2024."),
+    ("pl", "/pl/services/old/", "Ostatnie sprawdzenie: listopad 2024."),
+    ("ro", "/ro/services/old/", "Au fost verificate ultima dată în noiembrie 2024."),
+    ("sk", "/sk/services/old/", "Naposledy skontrolované: november 2024."),
+    ("ur", "/ur/services/old/", "آخری بار نومبر 2024 میں جانچ ہوئی"),
+]
+
+
+@pytest.mark.parametrize(("language", "path", "sentence"), MONTH_IN_A_SENTENCE)
+def test_the_old_listing_notice_reads_grammatically_in_each_language(client, organisation, language, path, sentence):
+    make_service(organisation=organisation, slug="old", last_verified=date(2024, 11, 5))
+    content = client.get(path).content.decode()
+    assert sentence in content
+    # Django's stand-alone month names start with a capital in Polish and Romanian.
+    assert "Listopad" not in content and "Noiembrie" not in content
+
+
+@pytest.mark.parametrize("month", range(1, 13))
+def test_no_polish_or_romanian_month_in_the_notice_starts_with_a_capital(organisation, month):
+    from django.utils import translation
+
+    from partners.templatetags.directory import month_and_year
+
+    for code in ("pl", "ro", "sk"):
+        with translation.override(code):
+            text = month_and_year(date(2024, month, 1))
+        assert text[0].islower(), (code, text)
+        assert text.endswith(" 2024")
+    with translation.override("en-gb"):
+        assert month_and_year(date(2024, month, 1))[0].isupper()

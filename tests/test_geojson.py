@@ -1,9 +1,11 @@
 """/search/geojson/: the map's points for the same search as the list."""
 
+import json
+
 import pytest
 
 from partners import search as search_module
-from partners.models import Location, Service
+from partners.models import Location, Service, ServiceTranslation
 from tests.factories import make_location, make_organisation, make_postcode, make_service
 
 pytestmark = pytest.mark.django_db
@@ -163,3 +165,78 @@ def test_clustering_takes_the_same_number_of_queries(client, db, django_assert_n
     with django_assert_num_queries(GEOJSON_QUERIES - 1):  # no postcode to look up
         data = geojson(client)
     assert data["properties"]["clustered"] is True
+
+
+# --- In the visitor's language (/ur/search/geojson/, /pl/…) ------------------------------
+
+
+@pytest.fixture
+def translated_listing(mapped):
+    ServiceTranslation.objects.create(
+        service=mapped["two_places"],
+        language="ur",
+        name="دو جگہیں",
+        description="ہم ہفتے میں دو بار ملتے ہیں. دوست کو لائیں.",
+    )
+    return mapped
+
+
+def test_under_a_language_prefix_a_popup_has_the_listings_translation(client, translated_listing):
+    response = client.get("/ur/search/geojson/", {"language": "ur"})
+    assert response.status_code == 200
+    properties = [f["properties"] for f in response.json()["features"]]
+    assert {p["name"] for p in properties} == {"دو جگہیں"}
+    assert all(p["summary"].startswith("ہم ہفتے میں دو بار ملتے ہیں") for p in properties)
+    assert all(p["url"] == "/ur/services/two-places/" for p in properties)
+    assert all(p["inEnglish"] == [] for p in properties)
+    assert all(p["organisation"] == "Sunrise" for p in properties)  # names of organisations as written
+
+
+def test_a_listing_without_a_translation_is_english_and_marked_so(client, translated_listing):
+    properties = [f["properties"] for f in client.get("/pl/search/geojson/").json()["features"]]
+    assert {p["name"] for p in properties} == {"Two places", "Other language"}
+    assert all(p["inEnglish"] == ["name", "summary"] for p in properties)
+    assert all(p["url"].startswith("/pl/services/") for p in properties)
+
+
+def test_the_english_map_is_unchanged_by_translations(client, translated_listing):
+    properties = [f["properties"] for f in geojson(client)["features"]]
+    assert "Two places" in {p["name"] for p in properties}
+    assert not any("inEnglish" in p for p in properties)
+
+
+@pytest.mark.parametrize("count", [3, 30])
+def test_a_language_adds_one_query_whatever_the_number_of_points(client, db, django_assert_num_queries, count):
+    make_postcode("BD21 3DN", *KEIGHLEY)
+    for i in range(count):
+        make_service(f"Service {i}", languages=["ur"], locations=[point(KEIGHLEY[0] + i * 0.001, KEIGHLEY[1])])
+    with django_assert_num_queries(GEOJSON_QUERIES + 1):  # the listings' translations
+        response = client.get("/ur/search/geojson/", {"postcode": "BD21 3DN", "radius": "10", "language": "ur"})
+    assert len(response.json()["features"]) == count
+
+
+def test_a_translated_search_page_asks_for_the_map_points_in_its_language(client, mapped):
+    content = client.get("/ur/search/", {"language": "ur"}).content.decode()
+    config = json.loads(content.split('id="map-config" type="application/json">')[1].split("</script>")[0])
+    assert config["geojsonUrl"].startswith("/ur/search/geojson/?")
+    # The popup's own words come from the page, in its language.
+    popup = content.split("<template data-popup-template>")[1].split("</template>")[0]
+    assert "فون" in popup
+    assert "Phone" not in popup
+
+
+def test_the_service_pages_map_names_the_service_in_the_visitors_language(client, translated_listing):
+    content = client.get("/ur/services/two-places/").content.decode()
+    config = json.loads(content.split('id="map-config" type="application/json">')[1].split("</script>")[0])
+    assert {f["properties"]["name"] for f in config["features"]} == {"دو جگہیں"}
+    content = client.get("/pl/services/two-places/").content.decode()
+    config = json.loads(content.split('id="map-config" type="application/json">')[1].split("</script>")[0])
+    assert all(f["properties"]["inEnglish"] == ["name"] for f in config["features"])
+
+
+@pytest.mark.parametrize("query", [{"bbox": "garbage"}, {"support": "no-such-type"}, {"age": "old"}])
+def test_garbage_under_a_language_prefix_is_a_400_in_that_language(client, mapped, query):
+    english = client.get("/search/geojson/", query)
+    polish = client.get("/pl/search/geojson/", query)
+    assert english.status_code == polish.status_code == 400
+    assert polish.json()["errors"] != english.json()["errors"]

@@ -220,3 +220,21 @@ def test_dates_take_the_form_the_language_writes_them_in(client, service):
     service.save()
     assert "30 listopada 2026" in client.get("/pl/services/circle/").content.decode()
     assert "30 November 2026" in client.get("/services/circle/").content.decode()
+
+
+@pytest.mark.parametrize(
+    ("prefix", "written"),
+    [
+        ("", "Last checked on 30 November 2026"),
+        ("/pl", "30 listopada 2026"),
+        ("/ro", "30 noiembrie 2026"),  # Romanian months are lower case (Django's have a capital)
+        ("/sk", "30. 11. 2026"),  # Django has no Slovak month form to follow a day ("novembra")
+        ("/ur", "30 نومبر 2026"),
+    ],
+)
+def test_a_date_in_words_reads_as_each_language_writes_it(client, service, prefix, written):
+    service.last_verified = date(2026, 11, 30)
+    service.save()
+    content = client.get(f"{prefix}/services/circle/").content.decode()
+    assert written in content
+    assert "Noiembrie" not in content and "30 november 2026" not in content

@@ -1,13 +1,16 @@
 """Small presentation helpers for listings: distances, language names, ways in."""
 
+from datetime import date
 from functools import lru_cache
 
 from django import template
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
+from partners.languages import base_code
 from partners.models import Language, LanguageProvision, Location, ReferralKind, Service, dialable
 from partners.translations import Localised, localised_organisation, localised_service
 
@@ -25,6 +28,41 @@ def plural_count(number: float) -> int:
     """A count for ngettext: gettext's plural rules take whole numbers only, and a language
     with several plural forms (Polish has three) needs the number itself, not just 1 or 2."""
     return int(number) if float(number).is_integer() else 2
+
+
+# Dates in words, as each language writes them inside a sentence. Django's month names
+# (`F`, and `E`, the form after a day: Polish "5 listopada") start with a capital in
+# Polish and Romanian, which write them in lower case; Django has no Slovak form after a
+# day ("5. novembra"), so Slovak gets the numeric date Slovaks write ("5. 11. 2026").
+LOWER_CASE_MONTHS = frozenset({"pl", "ro", "sk"})
+LONG_DATE_FORMATS = {"sk": "j. n. Y"}
+LONG_DATE_FORMAT = "j E Y"
+
+
+def _in_sentence(value: date, format_string: str, language: str) -> str:
+    text = date_format(value, format_string)
+    return text.lower() if language in LOWER_CASE_MONTHS else text
+
+
+@register.filter
+def long_date(value: date | None) -> str:
+    """A day, month and year in the visitor's language: "5 November 2026", "5 listopada 2026",
+    "5 noiembrie 2026", "5. 11. 2026". Use it for every date shown in words."""
+    if not value:
+        return ""
+    language = base_code(get_language() or "")
+    return _in_sentence(value, LONG_DATE_FORMATS.get(language, LONG_DATE_FORMAT), language)
+
+
+@register.filter
+def month_and_year(value: date | None) -> str:
+    """A month and year to go inside a sentence: "November 2026", Polish "listopad 2026",
+    Romanian "noiembrie 2026". The month is in its plain (nominative) form, the only one
+    Django has for every language, so a translation is written around it ("Ostatnie
+    sprawdzenie: listopad 2026"), not "w listopadzie", a form Django does not have."""
+    if not value:
+        return ""
+    return _in_sentence(value, "F Y", base_code(get_language() or ""))
 
 
 @register.filter

@@ -48,8 +48,14 @@
         // Text only (textContent), never HTML from the data.
         var fragment = popupTemplate.content.cloneNode(true);
         var popup = fragment.firstElementChild;
+        // A listing not translated into the page's language is in English: say so to screen readers.
+        var inEnglish = properties.inEnglish || [];
         popup.querySelectorAll("[data-field]").forEach(function (element) {
             var name = element.getAttribute("data-field");
+            if (inEnglish.indexOf(name === "url" ? "name" : name) !== -1) {
+                element.setAttribute("lang", "en");
+                element.setAttribute("dir", "ltr");
+            }
             if (name === "url") {
                 element.href = properties.url || "#";
                 element.textContent = properties.name || "";

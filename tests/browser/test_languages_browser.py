@@ -129,3 +129,27 @@ def test_without_javascript_switch_to_urdu_search_and_open_a_service(no_js_page)
     expect(page.get_by_role("heading", level=1)).to_have_text("Urdu counselling")
     # The language is in the address, never in a cookie.
     assert "django_language" not in [cookie["name"] for cookie in page.context.cookies()]
+
+
+def test_the_urdu_filters_offer_the_support_types_in_urdu_and_a_chosen_one_is_named_in_urdu(page):
+    offline_tiles(page).goto("/ur/search/")
+    page.locator("#filter-support summary").click()
+    option = page.get_by_label("کونسلنگ اور بات چیت سے علاج")
+    expect(option).to_be_visible()
+    option.check()
+    page.locator("#search-form").evaluate("form => form.requestSubmit()")
+    expect(page.locator(".chip").first).to_contain_text("کونسلنگ اور بات چیت سے علاج")
+    expect(page.locator("#result-urdu-counselling")).to_contain_text("پاکستانی اور کشمیری")
+    assert "Counselling and talking therapy" not in page.content()
+    assert_accessible(page)
+
+
+def test_an_urdu_map_popup_marks_the_english_listing_as_english(page):
+    offline_tiles(page).goto("/ur/search/?postcode=BD21+3DN&language=ur")
+    page.locator(".leaflet-marker-icon").first.click()
+    popup = page.locator(".leaflet-popup")
+    expect(popup.locator("a[data-field='url']")).to_have_attribute("href", "/ur/services/urdu-counselling/")
+    expect(popup.locator("a[data-field='url']")).to_have_attribute("lang", "en")
+    expect(popup.locator("[data-field='summary']")).to_have_text("One-to-one counselling in Urdu.")
+    expect(popup.locator("[data-field='summary']")).to_have_attribute("lang", "en")
+    assert page.script_errors == []
