@@ -427,9 +427,7 @@ class Service(Listing):
     referral_instructions = models.TextField(
         _("how to get referred"), blank=True, help_text=_("How to get referred and what happens next.")
     )
-    opening_hours = models.TextField(
-        _("opening hours note"), blank=True, help_text=_("Anything about the hours the weekly hours cannot say.")
-    )
+    opening_hours = models.TextField(_("opening hours"), blank=True)
     hours = models.CharField(
         _("weekly hours"),
         max_length=1000,

@@ -53,7 +53,8 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import ASin, Coalesce, Cos, Least, Power, Radians, Sin, Sqrt
 from django.utils.translation import gettext_lazy as _
 
-from . import search_words
+from . import opening, search_words
+from .hours import read_hours
 from .models import (
     Attribute,
     Community,
@@ -1250,7 +1251,7 @@ class Search:
             )
             SELECT r.n, r.latitude, r.longitude, r.south, r.north, r.west, r.east, r.distance, r.total,
                    s.name, s.slug, o.name, SUBSTR(s.description, 1, 400), l.address, l.town, l.postcode,
-                   CASE WHEN s.phone <> '' THEN s.phone ELSE o.phone END
+                   CASE WHEN s.phone <> '' THEN s.phone ELSE o.phone END, s.hours
             FROM (
                 SELECT 1 AS n, p.point_latitude AS latitude, p.point_longitude AS longitude,
                        NULL AS south, NULL AS north, NULL AS west, NULL AS east,
@@ -1293,6 +1294,7 @@ class Search:
             town,
             postcode,
             phone,
+            hours,
         ) in rows:
             total = row_total
             if n == 1:
@@ -1306,6 +1308,8 @@ class Search:
                 }
                 if phone:  # the service's number, else its organisation's, as Service.phone_to_call
                     properties["phone"] = phone
+                if hours and (hours_now := opening.status(read_hours(hours))):
+                    properties["hours"] = hours_now
                 if distance is not None:
                     properties["distance"] = round(distance, 2)
             else:
