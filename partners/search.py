@@ -51,6 +51,7 @@ from django.db.models import (
 )
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import ASin, Coalesce, Cos, Least, Power, Radians, Sin, Sqrt
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import opening, search_words
@@ -125,6 +126,7 @@ class SearchParams:
     cost: tuple[str, ...] = ()
     gender: tuple[str, ...] = ()
     age: int | None = None
+    open_now: bool = False
     sort: str = ""
 
     @property
@@ -926,6 +928,8 @@ class Search:
         # When no service has every word, we show those with any and say so.
         self.relaxed = False
         self._keyword_conditions: dict[str, Q] = {}
+        # One moment for the whole search, so the results and their counts agree on "now".
+        self.now = timezone.now()
 
     def matching(
         self, except_facet: str | None = None, facets: bool = True, near: Expression | None = None
@@ -940,6 +944,8 @@ class Search:
                     queryset = queryset.filter(facet_q(facet, params.values(facet), self.vocabulary))
         if params.age is not None:
             queryset = queryset.filter(age_q(params.age))
+        if params.open_now:
+            queryset = queryset.open_at(self.now)
         if params.place:
             if near is None:
                 near = near_locations(params.place, params.radius).values("service_id")
