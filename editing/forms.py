@@ -237,6 +237,7 @@ class HoursGrid:
     def clean(form: forms.Form) -> str:
         """The hours as text; errors are added to the fields they are about."""
         data = form.cleaned_data
+        original = read_hours(form.initial.get("hours") or "")
         week = []
         for n in range(7):
             state = data.get(f"hours_{n}")
@@ -250,7 +251,13 @@ class HoursGrid:
                         spans.append(span)
                 if not spans and not form.has_error(f"hours_{n}_open_1") and not form.has_error(f"hours_{n}_close_1"):
                     form.add_error(f"hours_{n}_open_1", _("Give the opening and closing times, or choose Closed."))
-            week.append(tuple(sorted(spans)) if spans else CLOSED)
+            spans = tuple(sorted(spans))
+            # A day with more ranges than the grid shows (from the CSV or the admin) keeps
+            # the rest while the ranges shown are left as they were.
+            kept = original.week[n] if original else CLOSED
+            if len(kept) > RANGES_A_DAY and state == "open" and spans == kept[:RANGES_A_DAY]:
+                spans = kept
+            week.append(spans or CLOSED)
         dates: tuple = ()
         written = data.get("hours_dates", "")
         if written.strip():

@@ -145,3 +145,13 @@ def test_a_snapshot_without_hours_still_matches_a_service_without_them(service):
     service.hours = ""
     service.save()
     assert "hours" not in services.snapshot(service)
+
+
+def test_a_day_with_more_ranges_than_the_grid_shows_keeps_them(owner_client, service):
+    service.hours = "Mo 09:00-10:00,11:00-12:00,13:00-14:00"
+    service.save()
+    data = {**form_data(owner_client.get(URL)), "hours_1": "all-day"}
+    owner_client.post(URL, data)
+    assert (
+        Revision.objects.pending().get().snapshot["hours"] == "Mo 09:00-10:00,11:00-12:00,13:00-14:00; Tu 00:00-24:00"
+    )
