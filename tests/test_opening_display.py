@@ -80,3 +80,12 @@ def test_the_map_popup_says_whether_open(client, monday_noon):
     make_service("Talking circle", organisation=organisation, locations=[place], hours="Tu 10:00-12:00")
     feature = client.get("/search/geojson/").json()["features"][0]
     assert plain(feature["properties"]["hours"]) == "Closed now, opens at 10:00 tomorrow"
+
+
+def test_the_one_tap_page_shows_the_weekly_hours_to_confirm(client):
+    from tests.test_one_tap_confirm import confirm_url
+
+    service = make_service("Talking circle", hours="Mo-Fr 09:00-17:00")
+    page = plain(client.get(confirm_url(service)).content.decode())
+    assert "Weekly hours" in page
+    assert "Monday 09:00\u201317:00" in page

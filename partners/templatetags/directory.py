@@ -135,6 +135,12 @@ def opening_status(service: Service) -> str:
     return opening.status(service.weekly_hours)
 
 
+@register.filter
+def opening_summary(service: Service) -> str:
+    """The weekly hours on one line ("Monday 09:00 to 17:00; …"); "" when there are none."""
+    return opening.summary(service.weekly_hours)
+
+
 @register.simple_tag
 def opening_table(service: Service) -> dict | None:
     """The weekly rows and coming date changes for the service page; None without hours."""
