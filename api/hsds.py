@@ -24,6 +24,7 @@ from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from partners.hours import MINUTES_A_DAY, WeeklyHours, clock
 from partners.models import (
     Community,
     Cost,
@@ -330,7 +331,11 @@ def service_languages(service: Service, *, on_phone: bool = False) -> list[dict]
                 "service_id": str(service.public_id),
                 "name": rows[0].language.name,
                 "code": code,
-                "note": "; ".join(str(r.get_provision_display()) for r in rows),
+                # A language with its own hours says when, in the hours syntax (docs/api.md).
+                "note": "; ".join(
+                    f"{r.get_provision_display()} ({r.hours})" if r.hours else str(r.get_provision_display())
+                    for r in rows
+                ),
             }
         )
     return languages
@@ -376,18 +381,86 @@ def service_contacts(service: Service) -> list[dict]:
 
 
 def service_schedules(service: Service) -> list[dict]:
-    """Our opening hours are free text, so they go in the schedule's description."""
+    """HSDS schedules: one weekly RRULE-style entry per run of days and opening time, one
+    per dated change, and the free-text note (with how it is delivered) in a description."""
     modes = _join(mode.name for mode in service.modes.all())
     opening_hours = localised_service(service).opening_hours.value.strip()
-    if not (opening_hours or modes):
-        return []
-    schedule = {
-        "id": sub_id(service.public_id, "schedule"),
-        "service_id": str(service.public_id),
-        "description": opening_hours,
-        "attending_type": modes,
-    }
-    return [compact(schedule)]
+    schedules = []
+    if opening_hours or modes:
+        schedule = {
+            "id": sub_id(service.public_id, "schedule"),
+            "service_id": str(service.public_id),
+            "description": opening_hours,
+            "attending_type": modes,
+        }
+        schedules.append(compact(schedule))
+    hours = service.weekly_hours
+    if hours is not None:
+        schedules.extend(_hours_schedules(service, hours))
+    return schedules
+
+
+RRULE_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+
+
+def _schedule_time(minutes: int) -> str:
+    # HSDS times are clock times: the end of the day is 23:59 rather than 24:00.
+    return "23:59" if minutes >= MINUTES_A_DAY else clock(minutes)
+
+
+def _hours_schedules(service: Service, hours: WeeklyHours) -> list[dict]:
+    public_id = service.public_id
+    base = {"service_id": str(public_id)}
+    schedules = []
+    groups: dict[tuple, list[int]] = {}
+    for weekday, spans in enumerate(hours.week):
+        if spans:
+            groups.setdefault(spans, []).append(weekday)
+    for spans, weekdays in groups.items():
+        byday = ",".join(RRULE_DAYS[n] for n in weekdays)
+        for span in spans:
+            schedules.append(
+                {
+                    "id": sub_id(public_id, f"schedule/weekly/{byday}/{clock(span.start)}"),
+                    **base,
+                    "freq": "WEEKLY",
+                    "wkst": "MO",
+                    "byday": byday,
+                    "opens_at": clock(span.start),
+                    "closes_at": _schedule_time(span.end),
+                }
+            )
+    for on, spans in hours.dates:
+        day = {"valid_from": on.isoformat(), "valid_to": on.isoformat()}
+        if not spans:
+            schedules.append(
+                {
+                    "id": sub_id(public_id, f"schedule/date/{on.isoformat()}"),
+                    **base,
+                    **day,
+                    "description": _("Closed on this date"),
+                }
+            )
+        for span in spans:
+            schedules.append(
+                {
+                    "id": sub_id(public_id, f"schedule/date/{on.isoformat()}/{clock(span.start)}"),
+                    **base,
+                    **day,
+                    "dtstart": on.isoformat(),
+                    "freq": "WEEKLY",
+                    "count": 1,
+                    "byday": RRULE_DAYS[on.weekday()],
+                    "opens_at": clock(span.start),
+                    "closes_at": _schedule_time(span.end),
+                    "description": _("Changed hours on this date"),
+                }
+            )
+    if hours.by_appointment:
+        schedules.append(
+            {"id": sub_id(public_id, "schedule/by-appointment"), **base, "description": _("By appointment")}
+        )
+    return schedules
 
 
 def cost_options(service: Service) -> list[dict]:

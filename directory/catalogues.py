@@ -58,7 +58,9 @@ PUBLIC_SOURCES = (
     "signposting/wording.py",
     "signposting/pages.py",
     "signposting/shortlist.py",
-    "partners/hours.py",
+    # Opening hours in words (partners/hours.py only reads the text: its messages are for
+    # staff, in the admin, /manage/ and the CSV import).
+    "partners/opening.py",
     "directory/errors.py",
     "feedback/forms.py",
     "feedback/models.py",

@@ -38,6 +38,8 @@ LABELS = {
     "typical_wait": _("Typical wait"),
     "referral_instructions": _("How to get referred"),
     "opening_hours": _("Opening hours"),
+    "hours": _("Weekly hours"),
+    "language_hours": _("When languages are available"),
     "support_types": _("Support types"),
     "communities": _("Communities"),
     "attributes": _("Cultural fit"),
@@ -88,6 +90,13 @@ class Describer:
         if field == "languages":
             provisions = dict(LanguageProvision.choices)
             return [f"{self.languages.get(code, code)}: {provisions.get(how, how)}" for code, how in value or []]
+        if field == "language_hours":
+            provisions = dict(LanguageProvision.choices)
+            lines = []
+            for key, hours in (value or {}).items():
+                code, _sep, how = key.partition(":")
+                lines.append(f"{self.languages.get(code, code)}: {provisions.get(how, how)}: {hours}")
+            return lines
         if field == "referral_routes":
             kinds, methods = dict(ReferralKind.choices), dict(ReferralMethod.choices)
             return [
@@ -146,7 +155,8 @@ def diff(before: dict | None, after: dict) -> list[Change]:
     describer = Describer()
     before = before or {}
     changes = []
-    fields = [*after, *(["translations"] if "translations" in before and "translations" not in after else [])]
+    # Keys only present when set (translations, hours) can be in `before` alone: removed.
+    fields = [*after, *(key for key in before if key not in after)]
     for field in fields:
         old, new = before.get(field), after.get(field)
         if before and old == new:
@@ -162,7 +172,7 @@ def diff(before: dict | None, after: dict) -> list[Change]:
         change = Change(field, str(LABELS.get(field, field)), "\n".join(old_lines), "\n".join(new_lines))
         if isinstance(new, str) and isinstance(old, str) and (len(old) > LONG_TEXT or len(new) > LONG_TEXT):
             change.inline = word_diff(old, new)
-        elif isinstance(old, list) or isinstance(new, list):
+        elif isinstance(old, list | dict) or isinstance(new, list | dict):
             removed = [line for line in old_lines if line not in new_lines]
             added = [line for line in new_lines if line not in old_lines]
             pieces = [f"<del>{escape(line)}</del>" for line in removed] + [
@@ -192,7 +202,7 @@ def _translation_changes(old: dict, new: dict) -> list[Change]:
 
 
 def _empty(value) -> bool:
-    return value is None or value == "" or value == []
+    return value is None or value == "" or value == [] or value == {}
 
 
 def _same_places(old: list, new: list) -> bool:

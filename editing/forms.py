@@ -1,10 +1,13 @@
 """Forms for organisation staff. They validate and normalise; the services module does the work.
 Labels and hints are plain English for busy volunteers; every limit matches the database."""
 
+from datetime import time
+
 from django import forms
 from django.core.validators import MaxLengthValidator, RegexValidator
 from django.utils.translation import gettext_lazy as _
 
+from partners.hours import CLOSED, MINUTES_A_DAY, WHOLE_DAY, HoursError, Span, WeeklyHours, parse_hours, read_hours
 from partners.languages import direction
 from partners.models import (
     Attribute,
@@ -155,6 +158,144 @@ class LocationForm(ListingForm):
 
 
 YES_NO = [("yes", _("Yes")), ("no", _("No, not at the moment"))]
+DAY_LABELS = [_("Monday"), _("Tuesday"), _("Wednesday"), _("Thursday"), _("Friday"), _("Saturday"), _("Sunday")]
+DAY_STATES = [("closed", _("Closed")), ("open", _("Open")), ("all-day", _("Open 24 hours"))]
+RANGES_A_DAY = 2
+
+
+def time_field(label: str) -> forms.TimeField:
+    return forms.TimeField(
+        label=label,
+        required=False,
+        input_formats=["%H:%M", "%H.%M", "%H%M", "%H:%M:%S"],
+        error_messages={"invalid": _("Enter a 24-hour time, like 09:30 or 17:00.")},
+        widget=forms.TimeInput(attrs={"type": "time", "class": "input--short"}, format="%H:%M"),
+    )
+
+
+def hours_text_field(label: str, max_length: int, help_text: str = "") -> forms.CharField:
+    field = text(label, max_length, help_text=help_text, spellcheck="false", dir="ltr")
+    field.validators.append(validate_hours_text)
+    return field
+
+
+def validate_hours_text(value: str) -> None:
+    if value.strip():
+        try:
+            parse_hours(value)
+        except HoursError as error:
+            raise forms.ValidationError(error.with_position()) from error
+
+
+class HoursGrid:
+    """The weekly-hours part of the service form: a row a day (closed, open with up to two
+    time ranges, or 24 hours), "by appointment", and dated changes written one a line.
+    It reads and writes the one text form (partners/hours.py); no JavaScript needed."""
+
+    @staticmethod
+    def add_fields(form: forms.Form) -> None:
+        for n, label in enumerate(DAY_LABELS):
+            form.fields[f"hours_{n}"] = forms.ChoiceField(
+                label=label,
+                choices=DAY_STATES,
+                initial="closed",
+                widget=forms.RadioSelect,
+                error_messages={"invalid_choice": _("Choose closed, open or open 24 hours.")},
+            )
+            for r in range(1, RANGES_A_DAY + 1):
+                form.fields[f"hours_{n}_open_{r}"] = time_field(_("Opens") if r == 1 else _("Opens again"))
+                form.fields[f"hours_{n}_close_{r}"] = time_field(_("Closes"))
+        form.fields["hours_appointment"] = forms.BooleanField(label=_("Also, or only, by appointment"), required=False)
+        form.fields["hours_dates"] = text(
+            _("Closures and changed hours on particular dates (optional)"),
+            1000,
+            rows=3,
+            help_text=_("One a line, year first: 2026 Dec 25 off, or 2026 Dec 24 10:00-14:00."),
+            spellcheck="false",
+            dir="ltr",
+        )
+
+    @staticmethod
+    def initial(text: str) -> dict:
+        hours = read_hours(text or "")
+        if hours is None:
+            return {}
+        initial: dict = {"hours_appointment": hours.by_appointment}
+        for n, spans in enumerate(hours.week):
+            if spans == WHOLE_DAY:
+                initial[f"hours_{n}"] = "all-day"
+            elif spans:
+                initial[f"hours_{n}"] = "open"
+                for r, span in enumerate(spans[:RANGES_A_DAY], start=1):
+                    initial[f"hours_{n}_open_{r}"] = clock_time(span.start)
+                    initial[f"hours_{n}_close_{r}"] = clock_time(span.end)
+        dated = WeeklyHours(dates=hours.dates).text()
+        initial["hours_dates"] = dated.replace("; ", "\n")
+        return initial
+
+    @staticmethod
+    def clean(form: forms.Form) -> str:
+        """The hours as text; errors are added to the fields they are about."""
+        data = form.cleaned_data
+        original = read_hours(form.initial.get("hours") or "")
+        week = []
+        for n in range(7):
+            state = data.get(f"hours_{n}")
+            spans = []
+            if state == "all-day":
+                spans = list(WHOLE_DAY)
+            elif state == "open":
+                for r in range(1, RANGES_A_DAY + 1):
+                    span = HoursGrid._span(form, n, r)
+                    if span is not None:
+                        spans.append(span)
+                if not spans and not form.has_error(f"hours_{n}_open_1") and not form.has_error(f"hours_{n}_close_1"):
+                    form.add_error(f"hours_{n}_open_1", _("Give the opening and closing times, or choose Closed."))
+            spans = tuple(sorted(spans))
+            # A day with more ranges than the grid shows (from the CSV or the admin) keeps
+            # the rest while the ranges shown are left as they were.
+            kept = original.week[n] if original else CLOSED
+            if len(kept) > RANGES_A_DAY and state == "open" and spans == kept[:RANGES_A_DAY]:
+                spans = kept
+            week.append(spans or CLOSED)
+        dates: tuple = ()
+        written = data.get("hours_dates", "")
+        if written.strip():
+            try:
+                dated = parse_hours(written)
+            except HoursError as error:
+                line = written[: error.position - 1].count("\n") + 1
+                form.add_error(
+                    "hours_dates",
+                    _("Line %(line)s: %(message)s") % {"line": line, "message": error.message},
+                )
+            else:
+                if any(dated.week) or dated.by_appointment:
+                    form.add_error("hours_dates", _("Only dates go here, year first: 2026 Dec 25 off."))
+                dates = dated.dates
+        hours = WeeklyHours(week=tuple(week), dates=dates, by_appointment=bool(data.get("hours_appointment")))
+        return "" if hours.is_empty else hours.text()
+
+    @staticmethod
+    def _span(form: forms.Form, n: int, r: int) -> Span | None:
+        opens, closes = form.cleaned_data.get(f"hours_{n}_open_{r}"), form.cleaned_data.get(f"hours_{n}_close_{r}")
+        if opens is None and closes is None:
+            return None
+        if opens is None or closes is None:
+            missing = f"hours_{n}_open_{r}" if opens is None else f"hours_{n}_close_{r}"
+            if not form.has_error(missing):
+                form.add_error(missing, _("Give both the opening and the closing time."))
+            return None
+        start, end = opens.hour * 60 + opens.minute, closes.hour * 60 + closes.minute
+        if end == start:
+            form.add_error(f"hours_{n}_close_{r}", _("The closing time must differ from the opening time."))
+            return None
+        # Closing at 00:00 is midnight at the end of the day.
+        return Span(start, MINUTES_A_DAY if end == 0 else end)
+
+
+def clock_time(minutes: int) -> time:
+    return time(0, 0) if minutes >= MINUTES_A_DAY else time(minutes // 60, minutes % 60)
 
 
 class ServiceForm(ListingForm):
@@ -214,7 +355,10 @@ class ServiceForm(ListingForm):
         help_text=_("For example: fill in our form; we call you back within 3 working days."),
     )
     opening_hours = text(
-        _("Opening hours (optional)"), 1000, rows=3, help_text=_("For example: Tuesdays 10am to 12 noon.")
+        _("Anything else about when it is open (optional)"),
+        1000,
+        rows=3,
+        help_text=_("For example: drop-in on the first Tuesday of the month. Residents see this under the hours."),
     )
     phone = phone_field()
     email = forms.EmailField(
@@ -244,6 +388,19 @@ class ServiceForm(ListingForm):
         self.fields["locations"].choices = [
             (str(loc.pk), str(loc)) for loc in organisation.locations.order_by("town", "address")
         ]
+        HoursGrid.add_fields(self)
+
+    def hours_days(self) -> list[dict]:
+        """The grid, a row a day, for the template."""
+        return [
+            {
+                "state": self[f"hours_{n}"],
+                "ranges": [
+                    (self[f"hours_{n}_open_{r}"], self[f"hours_{n}_close_{r}"]) for r in range(1, RANGES_A_DAY + 1)
+                ],
+            }
+            for n in range(7)
+        ]
 
     def clean_name(self) -> str:
         name = " ".join(self.cleaned_data["name"].split())
@@ -259,6 +416,7 @@ class ServiceForm(ListingForm):
         low, high = data.get("min_age"), data.get("max_age")
         if low is not None and high is not None and low > high:
             self.add_error("max_age", _("The oldest age must be the same as or more than the youngest age."))
+        data["hours"] = HoursGrid.clean(self)
         return data
 
     def snapshot_fields(self) -> dict:
@@ -283,11 +441,14 @@ class ServiceForm(ListingForm):
         for name in ("support_types", "communities", "attributes", "modes"):
             data[name] = sorted(self.cleaned_data[name])
         data["locations"] = sorted(int(pk) for pk in self.cleaned_data["locations"])
+        if self.cleaned_data["hours"]:
+            data["hours"] = self.cleaned_data["hours"]
         return data
 
     @staticmethod
     def initial_from(snapshot: dict) -> dict:
         initial = {k: v for k, v in snapshot.items() if k not in {"languages", "referral_routes", "locations"}}
+        initial.update(HoursGrid.initial(snapshot.get("hours", "")))
         initial["accepting_referrals"] = "yes" if snapshot.get("accepting_referrals", True) else "no"
         initial["locations"] = [str(pk) for pk in snapshot.get("locations", [])]
         return initial
@@ -304,6 +465,11 @@ class LanguageRowForm(forms.Form):
         choices=LanguageProvision.choices,
         initial=LanguageProvision.STAFF,
         error_messages={"invalid_choice": _("Choose how the language is offered from the list.")},
+    )
+    hours = hours_text_field(
+        _("When (optional)"),
+        500,
+        help_text=_("Only if it differs from the service's hours. For example: Tu 18:00-21:00."),
     )
 
     def __init__(self, *args, language_choices=(), **kwargs):
@@ -337,12 +503,28 @@ class BaseLanguageFormSet(forms.BaseFormSet):
         }
         return sorted([code, how] for code, how in rows)
 
+    def language_hours(self) -> dict[str, str]:
+        """{"ur:staff": "Tu 18:00-21:00"} for the rows that say when."""
+        found = {
+            f"{form.cleaned_data['language']}:{form.cleaned_data['provision']}": parse_hours(
+                form.cleaned_data["hours"]
+            ).text()
+            for form in self.forms
+            if form.cleaned_data.get("language") and form.cleaned_data.get("hours", "").strip()
+        }
+        return dict(sorted(found.items()))
+
 
 LanguageFormSet = forms.formset_factory(LanguageRowForm, formset=BaseLanguageFormSet, extra=3, max_num=40)
 
 
 def language_formset(data=None, snapshot: dict | None = None) -> BaseLanguageFormSet:
-    initial = [{"language": code, "provision": how} for code, how in (snapshot or {}).get("languages", [])]
+    snapshot = snapshot or {}
+    when = snapshot.get("language_hours", {})
+    initial = [
+        {"language": code, "provision": how, "hours": when.get(f"{code}:{how}", "")}
+        for code, how in snapshot.get("languages", [])
+    ]
     return LanguageFormSet(data, initial=initial, prefix="languages")
 
 

@@ -123,9 +123,13 @@ def snapshot_service(service: Service) -> Snapshot:
     data: Snapshot = {field: getattr(service, field) for field in SERVICE_FIELDS}
     for field in TERM_FIELDS:
         data[field] = sorted(getattr(service, field).values_list("slug", flat=True))
-    data["languages"] = sorted(
-        [code, provision] for code, provision in service.service_languages.values_list("language__code", "provision")
-    )
+    languages = service.service_languages.values_list("language__code", "provision", "hours")
+    data["languages"] = sorted([code, provision] for code, provision, _hours in languages)
+    # Optional keys, present only when set, so snapshots taken before hours existed still compare equal.
+    if service.hours:
+        data["hours"] = service.hours
+    if language_hours := {f"{code}:{how}": hours for code, how, hours in sorted(languages) if hours}:
+        data["language_hours"] = language_hours
     order = {kind: n for n, kind in enumerate(ReferralKind.values)}
     routes = [{f: getattr(route, f) for f in ROUTE_FIELDS} for route in service.referral_routes.all()]
     data["referral_routes"] = sorted(routes, key=lambda r: order.get(r["kind"], 99))
@@ -429,13 +433,18 @@ def _write_service(service: Service, data: Snapshot) -> None:
     for field in SERVICE_FIELDS:
         if field in data:
             setattr(service, field, data[field])
+    service.hours = data.get("hours", "")
     _validated_save(service)
+    service.save_opening_periods()
     for field, model in TERM_FIELDS.items():
         getattr(service, field).set(model.objects.filter(slug__in=data.get(field, [])))
     service.service_languages.all().delete()
     languages = _languages(code for code, _how in data.get("languages", []))
+    language_hours = data.get("language_hours", {})
     ServiceLanguage.objects.bulk_create(
-        ServiceLanguage(service=service, language=languages[code], provision=how)
+        ServiceLanguage(
+            service=service, language=languages[code], provision=how, hours=language_hours.get(f"{code}:{how}", "")
+        )
         for code, how in data.get("languages", [])
         if code in languages
     )

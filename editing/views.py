@@ -299,6 +299,8 @@ def _service_forms(request: HttpRequest, organisation, service, snapshot: dict, 
 def _service_data(form, languages, ways_in) -> dict:
     data = form.snapshot_fields()
     data["languages"] = languages.languages()
+    if language_hours := languages.language_hours():
+        data["language_hours"] = language_hours
     data["referral_routes"] = [route for way in ways_in if (route := way.route())]
     return data
 

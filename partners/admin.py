@@ -225,6 +225,12 @@ class ServiceAdmin(admin.ModelAdmin):
     exclude = ["locations"]
     inlines = [ServiceLanguageInline, ReferralRouteInline, ServiceLocationInline, ServiceTranslationInline]
     actions = [publish, archive, mark_checked, email_one_tap_link]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if "hours" in form.changed_data or not change:
+            obj.save_opening_periods()  # the open-now table follows the hours
+
     fieldsets = [
         (None, {"fields": ["organisation", "name", "slug", "status", "description"]}),
         (
@@ -242,7 +248,7 @@ class ServiceAdmin(admin.ModelAdmin):
             },
         ),
         (_("Referrals"), {"fields": ["accepting_referrals", "typical_wait", "referral_instructions"]}),
-        (_("Contact"), {"fields": ["phone", "email", "website", "opening_hours"]}),
+        (_("Contact"), {"fields": ["phone", "email", "website", "hours", "opening_hours"]}),
         (_("Record"), {"fields": ["last_verified", "public_id", "created", "updated"]}),
     ]
 

@@ -69,6 +69,16 @@ def _languages(service: Service) -> str:
     return ";".join(items)
 
 
+def _language_hours(service: Service) -> str:
+    items = []
+    for row in service.service_languages.all():
+        if row.hours:
+            code = row.language.code
+            key = code if row.provision == LanguageProvision.STAFF else f"{code}:{row.provision}"
+            items.append(f"{key}={row.hours}")
+    return " | ".join(items)
+
+
 def listing_row(service: Service) -> dict[str, str]:
     organisation = service.organisation
     public = service.status == Status.PUBLISHED and organisation.status == Status.PUBLISHED
@@ -102,6 +112,8 @@ def listing_row(service: Service) -> dict[str, str]:
         "email": service.email,
         "website": service.website,
         "opening_hours": service.opening_hours,
+        "hours": service.hours,
+        "language_hours": _language_hours(service),
         "status": Status.PUBLISHED if public else Status.DRAFT,
     }
 

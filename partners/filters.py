@@ -71,6 +71,27 @@ class BBoxFilter(django_filters.Filter):
     field_class = BBoxField
 
 
+class OpenNowField(forms.CharField):
+    """A checkbox's value: on (1, true, yes) or off (blank, 0, false, no)."""
+
+    ON, OFF = {"1", "on", "true", "yes"}, {"", "0", "off", "false", "no"}
+    default_error_messages = {
+        "invalid": _("We did not understand “%(value)s” for open now, so we showed services whatever their hours."),
+    }
+
+    def clean(self, value):
+        text = (super().clean(value) or "").strip().lower()
+        if text in self.ON:
+            return True
+        if text in self.OFF:
+            return False
+        raise forms.ValidationError(self.error_messages["invalid"], code="invalid", params={"value": value[:40]})
+
+
+class OpenNowFilter(django_filters.Filter):
+    field_class = OpenNowField
+
+
 class SearchForm(forms.Form):
     """Resolves the place, and keeps the good values of a list that has a bad one."""
 
@@ -200,6 +221,7 @@ class ServiceFilter(django_filters.FilterSet):
             "max_value": _("Enter an age of 130 or under."),
         },
     )
+    open_now = OpenNowFilter(label=_("Open now"))
     sort = django_filters.ChoiceFilter(
         label=_("Sort by"),
         choices=list(SORTS.items()),
@@ -236,6 +258,7 @@ class ServiceFilter(django_filters.FilterSet):
             radius=data.get("radius") or RADIUS_DEFAULT,
             bbox=data.get("bbox"),
             age=data.get("age"),
+            open_now=bool(data.get("open_now")),
             sort=data.get("sort") or "",
             **{name: values(name) for name in FACETS},
         )

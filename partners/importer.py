@@ -24,6 +24,7 @@ from django.utils.text import slugify
 from directory.spreadsheets import from_spreadsheet
 
 from . import translation_columns
+from .hours import HoursError, parse_hours
 from .languages import describe_language
 from .models import (
     Attribute,
@@ -34,6 +35,7 @@ from .models import (
     Language,
     LanguageProvision,
     Location,
+    OpeningPeriod,
     Organisation,
     ReferralKind,
     ReferralRoute,
@@ -73,8 +75,15 @@ COLUMNS = [
     "email",
     "website",
     "opening_hours",
+    "hours",
+    "language_hours",
     "status",
 ]
+# Columns that change nothing when a file leaves them out, so a sheet made before they
+# existed does not wipe the hours staff have entered since.
+OPTIONAL_COLUMNS = ("hours", "language_hours")
+# "ur:staff=Tu 18:00-21:00 | bn=Sa 10:00-12:00": hours may hold ";" and ",", so "|" separates languages.
+LANGUAGE_HOURS_SEPARATOR = "|"
 REQUIRED_COLUMNS = ["organisation", "service", "description"]
 ORGANISATION_COLUMNS = {
     "organisation_description": "description",
@@ -143,6 +152,8 @@ class ParsedRow:
     # {"ur": {"description": …}} from the translation columns (partners/translation_columns.py)
     translations: dict = field(default_factory=dict)
     organisation_translations: dict = field(default_factory=dict)
+    # {("ur", "staff"): "Tu 18:00-21:00"}; None when the file has no language_hours column
+    language_hours: dict | None = None
 
 
 def _split(value: str) -> list[str]:
@@ -162,6 +173,7 @@ class RowParser:
     """Checks one row at a time against the vocabularies and the postcode table."""
 
     def __init__(self, rows: list[dict[str, str]], header: list[str] = ()):
+        self.optional = {column for column in OPTIONAL_COLUMNS if column in header}
         self.translation_columns = [column for column in header if translation_columns.split(column)]
         self.vocabularies = {
             column: set(model.objects.values_list("slug", flat=True)) for column, model in VOCABULARY_COLUMNS.items()
@@ -259,6 +271,9 @@ class RowParser:
         if ages["min_age"] is not None and ages["max_age"] is not None and ages["min_age"] > ages["max_age"]:
             error("max_age", "is lower than min_age")
 
+        # The cells as written, so "character 13" counts from the cell's first character.
+        hours = self._hours(raw.get("hours") or "", 0, error, "hours")
+        language_hours = self._language_hours(raw.get("language_hours") or "", languages, error)
         location = self._location(row, error)
         translations, organisation_translations = translation_columns.read(raw, self.translation_columns, error)
         if errors:
@@ -277,6 +292,8 @@ class RowParser:
             "opening_hours": row["opening_hours"],
             "status": status,
         }
+        if "hours" in self.optional:
+            service["hours"] = hours
         organisation_fields = {name: row[column] for column, name in ORGANISATION_COLUMNS.items()}
         parsed = ParsedRow(
             line,
@@ -290,7 +307,41 @@ class RowParser:
             translations,
             organisation_translations,
         )
+        parsed.language_hours = language_hours if "language_hours" in self.optional else None
         return parsed, []
+
+    @staticmethod
+    def _hours(text: str, offset: int, error, column: str) -> str:
+        """The hours in their one written form; errors say at which character of the cell."""
+        if not text.strip():
+            return ""
+        try:
+            return parse_hours(text).text()
+        except HoursError as problem:
+            lead = len(text) - len(text.lstrip())
+            error(column, f"character {offset + lead + problem.position}: {problem.message}")
+            return ""
+
+    def _language_hours(self, cell: str, languages: list[tuple[str, str]], error) -> dict:
+        found: dict[tuple[str, str], str] = {}
+        offset = 0
+        for item in cell.split(LANGUAGE_HOURS_SEPARATOR):
+            start, offset = offset, offset + len(item) + 1
+            if not item.strip():
+                continue
+            key, sep, text = item.partition("=")
+            code, _colon, how = key.strip().partition(":")
+            code, how = code.strip().lower(), how.strip().lower() or LanguageProvision.STAFF
+            if not sep or (code, how) not in languages:
+                error(
+                    "language_hours",
+                    f"character {start + len(item) - len(item.lstrip()) + 1}: {key.strip()!r} must be a language "
+                    "of the language column followed by = and its hours, such as ur=Tu 18:00-21:00",
+                )
+                continue
+            if hours := self._hours(text, start + len(key) + 1, error, "language_hours"):
+                found[(code, how)] = hours
+        return found
 
     def _location(self, row: dict[str, str], error) -> dict | None:
         address, town, raw_postcode = row["address"], row["town"], row["postcode"]
@@ -648,8 +699,17 @@ def _write(rows: list[ParsedRow], parser: RowParser, example: bool) -> ImportRes
         ids = dict(relation.field.related_model.objects.values_list("slug", "id"))
         wanted = {(s.id, ids[slug]) for row, s in row_service for slug in row.terms[column]}
         touched |= _sync_rows(relation.through, ("service_id", target), service_ids, wanted)
-    wanted = {(s.id, language_ids[code], how) for row, s in row_service for code, how in row.languages}
-    touched |= _sync_rows(ServiceLanguage, ("service_id", "language_id", "provision"), service_ids, wanted)
+    if "language_hours" in parser.optional:
+        wanted = {
+            (s.id, language_ids[code], how, row.language_hours.get((code, how), ""))
+            for row, s in row_service
+            for code, how in row.languages
+        }
+        fields = ("service_id", "language_id", "provision", "hours")
+    else:
+        wanted = {(s.id, language_ids[code], how) for row, s in row_service for code, how in row.languages}
+        fields = ("service_id", "language_id", "provision")
+    touched |= _sync_rows(ServiceLanguage, fields, service_ids, wanted)
     # Ways in: a route that stays keeps the details staff added to it.
     wanted = {(s.id, kind) for row, s in row_service for kind in row.referrals}
     touched |= _sync_rows(ReferralRoute, ("service_id", "kind"), service_ids, wanted)
@@ -661,6 +721,11 @@ def _write(rows: list[ParsedRow], parser: RowParser, example: bool) -> ImportRes
     for service_id in touched - {s.id for s in new_services} - set(service_changes):
         service_changes[service_id] = {}
     _save_changes(Service, service_changes)
+    # The open-now table follows the hours (a cache of them: see OpeningPeriod).
+    rehoured = [
+        s for _row, s in row_service if (s in new_services and s.hours) or "hours" in service_changes.get(s.id, {})
+    ]
+    OpeningPeriod.rebuild(*rehoured)
     result.services_created = len(new_services)
     result.services_updated = len(service_changes)
     result.services_unchanged = len(rows) - len(new_services) - len(service_changes)

@@ -4,18 +4,19 @@ HSDS 3.0 where it has one, so the open-data API maps onto them directly."""
 
 import re
 import uuid
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from directory.seeded import in_visitor_language
 
+from .hours import MINUTES_A_DAY, HoursError, WeeklyHours, parse_hours, read_hours
 from .languages import is_translation_language, translation_languages
 
 
@@ -254,6 +255,11 @@ class ServiceQuerySet(ListingQuerySet):
         """Published services of published organisations: the only services the public ever sees."""
         return self.published().filter(organisation__status=Status.PUBLISHED)
 
+    def open_at(self, at: datetime | None = None):
+        """Services whose structured hours have them open at `at` (now by default): one
+        indexed condition on OpeningPeriod, so counts and paging stay right."""
+        return self.filter(Exists(OpeningPeriod.objects.filter(OpeningPeriod.covering(at), service=OuterRef("pk"))))
+
 
 class Listing(models.Model):
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=True)
@@ -442,6 +448,12 @@ class Service(Listing):
         _("how to get referred"), blank=True, help_text=_("How to get referred and what happens next.")
     )
     opening_hours = models.TextField(_("opening hours"), blank=True)
+    hours = models.CharField(
+        _("weekly hours"),
+        max_length=1000,
+        blank=True,
+        help_text=_("Days and times, such as: Mo-Fr 09:00-17:00; Sa 10:00-12:00; 2026 Dec 25 off."),
+    )
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     email = models.EmailField(_("email"), blank=True)
     website = models.URLField(_("website"), blank=True)
@@ -493,7 +505,17 @@ class Service(Listing):
             return _("up to %(max)s") % {"max": self.max_age}
         return _("%(min)s to %(max)s") % {"min": self.min_age, "max": self.max_age}
 
+    @property
+    def weekly_hours(self) -> WeeklyHours | None:
+        """The structured hours, or None when there are none."""
+        return read_hours(self.hours)
+
+    def save_opening_periods(self) -> None:
+        """Rebuild the OpeningPeriod rows from `hours`: call after saving changed hours."""
+        OpeningPeriod.rebuild(self)
+
     def clean(self) -> None:
+        _clean_hours(self)
         if self.min_age is not None and self.max_age is not None and self.min_age > self.max_age:
             raise ValidationError({"max_age": _("The maximum age must not be lower than the minimum age.")})
         if self.max_age is not None and self.max_age > 130:
@@ -517,6 +539,12 @@ class ServiceLanguage(models.Model):
         choices=LanguageProvision.choices,
         default=LanguageProvision.STAFF,
     )
+    hours = models.CharField(
+        _("when the language is available"),
+        max_length=500,
+        blank=True,
+        help_text=_("Leave blank if it is available whenever the service is open. For example: Tu 18:00-21:00."),
+    )
 
     class Meta:
         ordering = ["language__name", "provision"]
@@ -530,6 +558,109 @@ class ServiceLanguage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.language.name} ({self.get_provision_display()})"
+
+    @property
+    def weekly_hours(self) -> WeeklyHours | None:
+        return read_hours(self.hours)
+
+    def clean(self) -> None:
+        _clean_hours(self)
+
+
+def _clean_hours(instance) -> None:
+    if instance.hours.strip():
+        try:
+            instance.hours = parse_hours(instance.hours).text()
+        except HoursError as error:
+            raise ValidationError({"hours": error.with_position()}) from error
+
+
+class OpeningPeriod(models.Model):
+    """A cache of a service's parsed `hours`, so "open now" is a plain SQL condition.
+    Never edited: Service.save_opening_periods rebuilds a service's rows from its text.
+
+    A weekly row has a weekday; a dated row a date (its rows replace that weekday's hours
+    that day; a closed day is one row with start = end = 0, which covers no minute). A period
+    running past midnight is split: the part after midnight is a row of the next day marked
+    `after_midnight`, which the dated rules of the day it started on (not its own) control."""
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="opening_periods")
+    weekday = models.PositiveSmallIntegerField(null=True, blank=True)  # 0 is Monday
+    date = models.DateField(null=True, blank=True)
+    start_minute = models.PositiveSmallIntegerField()
+    end_minute = models.PositiveSmallIntegerField()
+    after_midnight = models.BooleanField(default=False)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["weekday", "start_minute", "end_minute"], name="opening_period_weekday"),
+            models.Index(fields=["date", "start_minute", "end_minute"], name="opening_period_date"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(weekday__isnull=False, date__isnull=True) | Q(weekday__isnull=True, date__isnull=False),
+                name="opening_period_weekday_or_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.weekday if self.date is None else self.date} {self.start_minute}-{self.end_minute}"
+
+    @classmethod
+    def rebuild(cls, *services: Service) -> None:
+        """Replace the rows of these services with their hours now: two statements a batch."""
+        for start in range(0, len(services), 500):
+            batch = services[start : start + 500]
+            cls.objects.filter(service__in=[service.pk for service in batch]).delete()
+            cls.objects.bulk_create([row for service in batch for row in cls._rows_for(service)], batch_size=500)
+
+    @classmethod
+    def _rows_for(cls, service: Service) -> list["OpeningPeriod"]:
+        hours = service.weekly_hours
+        if hours is None:
+            return []
+        rows = []
+
+        def add(spans, weekday=None, on=None):
+            if on is not None and not spans:
+                rows.append(cls(service=service, date=on, start_minute=0, end_minute=0))
+            for span in spans:
+                end = MINUTES_A_DAY if span.overnight else span.end
+                rows.append(cls(service=service, weekday=weekday, date=on, start_minute=span.start, end_minute=end))
+                if span.overnight:
+                    rows.append(
+                        cls(
+                            service=service,
+                            weekday=None if weekday is None else (weekday + 1) % 7,
+                            date=None if on is None else on + timedelta(days=1),
+                            start_minute=0,
+                            end_minute=span.end,
+                            after_midnight=True,
+                        )
+                    )
+
+        for weekday, spans in enumerate(hours.week):
+            add(spans, weekday=weekday)
+        for on, spans in hours.dates:
+            add(spans, on=on)
+        return rows
+
+    @classmethod
+    def covering(cls, at: datetime | None = None) -> Q:
+        """Rows that have their service open at `at`, in the region's local time."""
+        local = timezone.localtime(at or timezone.now())
+        today, minute = local.date(), local.hour * 60 + local.minute
+        yesterday = today - timedelta(days=1)
+
+        def dated_rule(on: date) -> Exists:
+            return Exists(cls.objects.filter(service=OuterRef("service"), date=on, after_midnight=False))
+
+        in_time = Q(start_minute__lte=minute, end_minute__gt=minute)
+        return in_time & (
+            Q(date=today)
+            | Q(weekday=today.weekday(), after_midnight=False) & ~dated_rule(today)
+            | Q(weekday=today.weekday(), after_midnight=True) & ~dated_rule(yesterday)
+        )
 
 
 class ReferralRoute(models.Model):

@@ -51,9 +51,11 @@ from django.db.models import (
 )
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import ASin, Coalesce, Cos, Least, Power, Radians, Sin, Sqrt
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import search_words
+from . import opening, search_words
+from .hours import read_hours
 from .models import (
     Attribute,
     Community,
@@ -125,6 +127,7 @@ class SearchParams:
     cost: tuple[str, ...] = ()
     gender: tuple[str, ...] = ()
     age: int | None = None
+    open_now: bool = False
     sort: str = ""
 
     @property
@@ -941,6 +944,8 @@ class Search:
         # When no service has every word, we show those with any and say so.
         self.relaxed = False
         self._keyword_conditions: dict[str, Q] = {}
+        # One moment for the whole search, so the results and their counts agree on "now".
+        self.now = timezone.now()
 
     def matching(
         self, except_facet: str | None = None, facets: bool = True, near: Expression | None = None
@@ -955,6 +960,8 @@ class Search:
                     queryset = queryset.filter(facet_q(facet, params.values(facet), self.vocabulary))
         if params.age is not None:
             queryset = queryset.filter(age_q(params.age))
+        if params.open_now:
+            queryset = queryset.open_at(self.now)
         if params.place:
             if near is None:
                 near = near_locations(params.place, params.radius).values("service_id")
@@ -1262,7 +1269,7 @@ class Search:
             )
             SELECT r.n, r.latitude, r.longitude, r.south, r.north, r.west, r.east, r.distance, r.total,
                    s.name, s.slug, o.name, SUBSTR(s.description, 1, 400), l.address, l.town, l.postcode,
-                   CASE WHEN s.phone <> '' THEN s.phone ELSE o.phone END
+                   CASE WHEN s.phone <> '' THEN s.phone ELSE o.phone END, s.hours
             FROM (
                 SELECT 1 AS n, p.point_latitude AS latitude, p.point_longitude AS longitude,
                        NULL AS south, NULL AS north, NULL AS west, NULL AS east,
@@ -1309,6 +1316,7 @@ class Search:
             town,
             postcode,
             phone,
+            hours,
         ) in rows:
             total = row_total
             if n == 1:
@@ -1327,6 +1335,8 @@ class Search:
                     ]
                 if phone:  # the service's number, else its organisation's, as Service.phone_to_call
                     properties["phone"] = phone
+                if hours and (hours_now := opening.status(read_hours(hours))):
+                    properties["hours"] = hours_now
                 if distance is not None:
                     properties["distance"] = round(distance, 2)
             else:

@@ -302,6 +302,8 @@ def _active_filters(query: QueryDict, params: SearchParams, vocabulary: Vocabula
             active.append(ActiveFilter(label, _url(query, {facet: value})))
     if params.age is not None:
         active.append(ActiveFilter(_("Age: %(age)s") % {"age": params.age}, _url(query, {"age": None})))
+    if params.open_now:
+        active.append(ActiveFilter(_("Open now"), _url(query, {"open_now": None})))
     return active
 
 

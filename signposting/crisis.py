@@ -128,7 +128,9 @@ def crisis_services(open_only: bool = False) -> list[Service]:
         .order_by("name", "pk")
     )
     for service in found:
-        service.open_now = is_open(service.opening_hours)
+        # The structured hours when a service has them; crisis services listed before
+        # them may still carry readable hours in the note.
+        service.open_now = is_open(service.hours or service.opening_hours)
     if open_only:
         return [service for service in found if service.open_now]
     return sorted(found, key=lambda service: not service.open_now)

@@ -5,7 +5,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from partners.hours import ALWAYS, is_open, parse_hours
+from partners.hours import ALWAYS, HoursError, is_open, parse_hours
 from partners.models import Translation
 
 from . import wording
@@ -79,8 +79,8 @@ class CrisisLine(models.Model):
         if self.hours.strip():
             try:
                 parse_hours(self.hours)
-            except ValueError as error:
-                errors["hours"] = str(error)
+            except HoursError as error:
+                errors["hours"] = error.with_position()
         if errors:
             raise ValidationError(errors)
 

@@ -103,6 +103,8 @@ def make_service(
     for kind in referrals:
         ReferralRoute.objects.create(service=service, kind=kind)
     service.locations.set(locations)
+    if service.hours:
+        service.save_opening_periods()
     return service
 
 

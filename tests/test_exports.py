@@ -10,7 +10,7 @@ from django.core.management import call_command
 from directory.spreadsheets import from_spreadsheet, spreadsheet_safe
 from partners.exporter import export_listings
 from partners.importer import COLUMNS
-from partners.models import Organisation, Service, Status
+from partners.models import Organisation, Service, ServiceLanguage, Status
 from tests.factories import make_location, make_organisation, make_rich_service, make_service, make_user
 from tests.test_api import assert_valid
 
@@ -54,6 +54,10 @@ def varied(db):
         cost="free",
         gender="men",
         max_age=25,
+        hours='Mo-Fr 09:00-17:00; Sa 10:00-12:00,14:00-16:00; "by appointment"; 2026 Dec 25 off',
+    )
+    ServiceLanguage.objects.filter(service__name="Phone befriending", language__code="bn").update(
+        hours="Tu 18:00-21:00"
     )
     make_service(
         "Planned group",

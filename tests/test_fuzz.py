@@ -54,6 +54,7 @@ SEARCH_PARAMETERS = [
     "cost",
     "gender",
     "age",
+    "open_now",
     "sort",
     "page",
 ]

@@ -50,6 +50,7 @@ def names(response) -> list[str]:
         ({"age": "abc"}, "id_age", "Enter an age in whole years"),
         ({"age": "-3"}, "id_age", "Enter an age of 0 or more"),
         ({"age": "500"}, "id_age", "Enter an age of 130 or under"),
+        ({"open_now": "bogus"}, "id_open_now", "We did not understand “bogus” for open now"),
         ({"sort": "bogus"}, "id_sort", "We cannot sort by “bogus”"),
         ({"q": "x" * 10_000}, "id_q", "Use 200 characters or fewer"),
         ({"q": "bad\x00byte"}, "id_q", "Null characters are not allowed"),

@@ -10,6 +10,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
+from partners import opening
 from partners.languages import base_code
 from partners.models import Language, LanguageProvision, Location, ReferralKind, Service, dialable
 from partners.translations import Localised, localised_organisation, localised_service
@@ -164,3 +165,38 @@ def directions(location: Location) -> str:
     if not location.has_point:
         return ""
     return f"https://www.openstreetmap.org/directions?to={location.latitude:.6f}%2C{location.longitude:.6f}"
+
+
+@register.filter
+def opening_status(service: Service) -> str:
+    """ "Open now, closes at 17:00", from the service's weekly hours; "" when it has none."""
+    return opening.status(service.weekly_hours)
+
+
+@register.filter
+def opening_summary(service: Service) -> str:
+    """The weekly hours on one line ("Monday 09:00 to 17:00; …"); "" when there are none."""
+    return opening.summary(service.weekly_hours)
+
+
+@register.simple_tag
+def opening_table(service: Service) -> dict | None:
+    """The weekly rows and coming date changes for the service page; None without hours."""
+    hours = service.weekly_hours
+    if hours is None:
+        return None
+    return {
+        "status": opening.status(hours),
+        "week": opening.week_rows(hours) if hours.has_times else [],
+        "dates": opening.date_rows(hours),
+        "by_appointment": hours.by_appointment and hours.has_times,
+    }
+
+
+@register.filter
+def language_hours(service: Service, language: Language) -> str:
+    """When a language is available, where the service says ("Tuesday 18:00 to 21:00"), from the prefetched rows."""
+    found = [
+        opening.summary(row.weekly_hours) for row in service.service_languages.all() if row.language_id == language.pk
+    ]
+    return "; ".join(dict.fromkeys(text for text in found if text))
