@@ -263,6 +263,8 @@ class Action(models.TextChoices):
     VERSION_RESTORED = "revision.restored", _("Earlier version restored")
     CONFIRMED = "listing.confirmed", _("Confirmed still correct")
     REMINDER_SENT = "reminder.sent", _("Freshness reminder sent")
+    CAPACITY_SET = "capacity.set", _("Space for new people answered")
+    CAPACITY_CHECK_SENT = "capacity.check_sent", _("Capacity check sent")
 
 
 class AuditEntry(models.Model):

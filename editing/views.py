@@ -17,10 +17,12 @@ from partners.languages import autonym, direction, english_name, is_translation_
 from partners.models import Organisation, Service, Status
 
 from . import services
+from .capacity import record_answer
 from .diff import diff
 from .forms import (
     ORGANISATION_TRANSLATION_FIELDS,
     TRANSLATION_FIELDS,
+    CapacityForm,
     LocationForm,
     OrganisationForm,
     ServiceForm,
@@ -132,6 +134,29 @@ def confirm_service(request: HttpRequest, slug: str) -> HttpResponse:
     services.confirm_listing(service, request.user)
     messages.success(request, _("Thank you. %(name)s is marked as checked today.") % {"name": service.name})
     return redirect("editing:dashboard")
+
+
+@login_required
+def service_capacity(request: HttpRequest, slug: str) -> HttpResponse:
+    """Members and moderators: say whether the service is taking new people. Saved at once,
+    without moderation (a fact about today, not a change to the listing), and audited."""
+    service = get_service_for(request.user, slug)
+    if request.method == "POST":
+        form = CapacityForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            record_answer(service, data["answer"], weeks=data["weeks"], reopens=data["reopens"], user=request.user)
+            messages.success(
+                request, _("Thank you. The answer for %(name)s is saved and shown from now.") % {"name": service.name}
+            )
+            return redirect("editing:dashboard")
+    else:
+        form = CapacityForm(initial=CapacityForm.initial_for(service))
+    return render(
+        request,
+        "editing/capacity_form.html",
+        {"service": service, "form": form, "errors": error_summary(form), "current": service.capacity_now},
+    )
 
 
 # --- Submitting changes -----------------------------------------------------------

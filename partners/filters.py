@@ -71,6 +71,17 @@ class BBoxFilter(django_filters.Filter):
     field_class = BBoxField
 
 
+class YesField(forms.CharField):
+    """A checkbox: on for 1, on, yes or true; anything else (garbage included) is off, silently."""
+
+    def clean(self, value):
+        return (super().clean(value) or "").strip().lower() in {"1", "on", "yes", "true"}
+
+
+class YesFilter(django_filters.Filter):
+    field_class = YesField
+
+
 class SearchForm(forms.Form):
     """Resolves the place, and keeps the good values of a list that has a bad one."""
 
@@ -200,6 +211,7 @@ class ServiceFilter(django_filters.FilterSet):
             "max_value": _("Enter an age of 130 or under."),
         },
     )
+    taking_new = YesFilter(label=_("Only services taking new people"))
     sort = django_filters.ChoiceFilter(
         label=_("Sort by"),
         choices=list(SORTS.items()),
@@ -236,6 +248,7 @@ class ServiceFilter(django_filters.FilterSet):
             radius=data.get("radius") or RADIUS_DEFAULT,
             bbox=data.get("bbox"),
             age=data.get("age"),
+            taking_new=bool(data.get("taking_new")),
             sort=data.get("sort") or "",
             **{name: values(name) for name in FACETS},
         )

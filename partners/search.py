@@ -54,6 +54,7 @@ from django.db.models.functions import ASin, Coalesce, Cos, Least, Power, Radian
 from django.utils.translation import gettext_lazy as _
 
 from . import search_words
+from .capacity import taking_new_people_q
 from .models import (
     Attribute,
     Community,
@@ -124,6 +125,8 @@ class SearchParams:
     cost: tuple[str, ...] = ()
     gender: tuple[str, ...] = ()
     age: int | None = None
+    # Only services that said "taking new people" within CAPACITY_VALID_DAYS.
+    taking_new: bool = False
     sort: str = ""
 
     @property
@@ -939,6 +942,8 @@ class Search:
                     queryset = queryset.filter(facet_q(facet, params.values(facet), self.vocabulary))
         if params.age is not None:
             queryset = queryset.filter(age_q(params.age))
+        if params.taking_new:
+            queryset = queryset.filter(taking_new_people_q())
         if params.place:
             if near is None:
                 near = near_locations(params.place, params.radius).values("service_id")

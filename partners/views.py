@@ -79,7 +79,9 @@ def search_results(request: HttpRequest) -> HttpResponse:
         "errors": filterset.error_list(),
         "filter_groups": _filter_groups(params, vocabulary, counts, filterset.form.errors),
         "active_filters": _active_filters(query, params, vocabulary),
-        "filters_chosen": sum(len(params.values(facet)) for facet in FACETS) + (params.age is not None),
+        "filters_chosen": sum(len(params.values(facet)) for facet in FACETS)
+        + (params.age is not None)
+        + params.taking_new,
         "radius_options": radius_options(params.radius),
         "place_errors": [m for name in ("postcode", "lat", "lon", "bbox") for m in filterset.form.errors.get(name, [])],
         "sorts": [(value, SORTS[value]) for value in params.available_sorts],
@@ -301,6 +303,8 @@ def _active_filters(query: QueryDict, params: SearchParams, vocabulary: Vocabula
             active.append(ActiveFilter(label, _url(query, {facet: value})))
     if params.age is not None:
         active.append(ActiveFilter(_("Age: %(age)s") % {"age": params.age}, _url(query, {"age": None})))
+    if params.taking_new:
+        active.append(ActiveFilter(_("Only services taking new people"), _url(query, {"taking_new": None})))
     return active
 
 

@@ -146,6 +146,7 @@ MATRIX: dict[str, Row] = {
     "manage/services/<slug:slug>/": MEMBERS,
     "manage/services/<slug:slug>/confirm/": Row(LOGIN, 404, 302, 302, 302, "post"),
     "manage/services/<slug:slug>/remove/": MEMBERS,
+    "manage/services/<slug:slug>/capacity/": MEMBERS,
     "manage/services/<slug:slug>/translations/<str:language>/": MEMBERS,
     "manage/organisations/<slug:slug>/translations/<str:language>/": MEMBERS,
     # The admin: see ADMIN and ADMIN_MODEL_PAGES below.
