@@ -14,7 +14,7 @@ from accounts import services as account_services
 from accounts.forms import InviteForm, error_summary
 from accounts.models import Membership
 from partners.languages import autonym, direction, english_name, is_translation_language, translation_languages
-from partners.models import Organisation, Service, Status
+from partners.models import Capacity, Organisation, Service, Status
 
 from . import services
 from .capacity import record_answer
@@ -30,7 +30,8 @@ from .forms import (
     language_formset,
     way_in_forms,
 )
-from .models import Revision, RevisionState
+from .links import BadLink, read_token
+from .models import AnsweredVia, Revision, RevisionState
 
 
 def get_organisation_for(user, slug: str, *, team: bool = False) -> Organisation:
@@ -157,6 +158,51 @@ def service_capacity(request: HttpRequest, slug: str) -> HttpResponse:
         "editing/capacity_form.html",
         {"service": service, "form": form, "errors": error_summary(form), "current": service.capacity_now},
     )
+
+
+def _private(response: HttpResponse) -> HttpResponse:
+    """A page opened from a personal link: never cached, never indexed, and the link (which
+    works without a log-in) is not sent on to any site linked from it."""
+    response["Cache-Control"] = "private, no-store"
+    response["Referrer-Policy"] = "no-referrer"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+def capacity_answer(request: HttpRequest, token: str) -> HttpResponse:
+    """Anyone holding a capacity check link (no log-in): the service and the answer the link
+    chose, and one button to confirm it (with the weeks of a waiting list, or the date a
+    closed service expects to reopen). Opening the link changes nothing; the POST saves the
+    answer, audited as given through the emailed link for the address it was sent to."""
+    try:
+        tap = read_token("capacity", token)
+        answer = tap.extra.get("answer")
+        if answer not in Capacity.values or not isinstance(tap.listing, Service):
+            raise BadLink()
+    except BadLink as error:
+        status = 410 if error.expired else 404
+        return _private(render(request, "editing/capacity_answer_bad.html", {"expired": error.expired}, status=status))
+    service = tap.listing
+    if service.status == Status.ARCHIVED or service.organisation.status == Status.ARCHIVED:
+        return _private(
+            render(request, "editing/capacity_answer_bad.html", {"archived": True, "service": service}, status=410)
+        )
+    form = CapacityForm(request.POST if request.method == "POST" else None, answer=answer)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        record_answer(
+            service, answer, weeks=data["weeks"], reopens=data["reopens"], email=tap.email, via=AnsweredVia.LINK
+        )
+        # The thank-you is the answer to the POST itself: two page loads from the email to done.
+        return _private(render(request, "editing/capacity_answer_done.html", {"service": service}))
+    context = {
+        "service": service,
+        "answer": answer,
+        "answer_label": Capacity(answer).label,
+        "form": form,
+        "errors": error_summary(form) if form.is_bound else [],
+    }
+    return _private(render(request, "editing/capacity_answer.html", context, status=400 if form.is_bound else 200))
 
 
 # --- Submitting changes -----------------------------------------------------------

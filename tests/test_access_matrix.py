@@ -23,6 +23,7 @@ from accounts.models import Membership
 from accounts.services import invite, submit_claim
 from api.hsds import location_id, service_at_location_uuid
 from api.taxonomies import SUPPORT, all_terms
+from editing.links import make_token
 from editing.services import listing_version, snapshot_service, submit_revision
 from feedback.services import submit_report
 from partners.models import Service
@@ -147,6 +148,8 @@ MATRIX: dict[str, Row] = {
     "manage/services/<slug:slug>/confirm/": Row(LOGIN, 404, 302, 302, 302, "post"),
     "manage/services/<slug:slug>/remove/": MEMBERS,
     "manage/services/<slug:slug>/capacity/": MEMBERS,
+    # A capacity check's one-tap link: whoever holds it, no log-in (the token is the permission).
+    "manage/capacity/<str:token>/": PUBLIC,
     "manage/services/<slug:slug>/translations/<str:language>/": MEMBERS,
     "manage/organisations/<slug:slug>/translations/<str:language>/": MEMBERS,
     # The admin: see ADMIN and ADMIN_MODEL_PAGES below.
@@ -241,6 +244,7 @@ def world(rf, sunrise, owner, editor, stranger, group_moderator):
         "places/<slug:key>": str(place.pk),
         "team/<int:pk>": str(editor_membership.pk),
         "invitation/<str:token>": link.rstrip("/").rsplit("/", 1)[-1],
+        "capacity/<str:token>": make_token("capacity", service, "owner@sunrise.example", answer="open"),
         # Someone who never logs in here: logging in changes what a reset token is checked against.
         "<uidb64>": urlsafe_base64_encode(force_bytes(forgetful.pk)),
         "<uidb64>/<token>": default_token_generator.make_token(forgetful),

@@ -17,8 +17,10 @@ from hypothesis import strategies as st
 
 from accounts.models import Claim, Invitation, Membership, User
 from accounts.services import invite
+from editing.links import make_token
+from editing.models import CapacityAnswer
 from feedback.models import ProblemReport
-from partners.models import Organisation
+from partners.models import Organisation, Service
 from signposting.shortlist import SESSION_KEY, SLUG_RE
 from tests.factories import make_location, make_organisation, make_postcode, make_service
 from tests.staff import fast_passwords  # noqa: F401 (autouse fixture)
@@ -54,6 +56,7 @@ SEARCH_PARAMETERS = [
     "cost",
     "gender",
     "age",
+    "taking_new",
     "sort",
     "page",
 ]
@@ -322,3 +325,14 @@ def test_shortlist_forms_never_fail_and_keep_only_published_slugs(client, direct
     kept = client.session.get(SESSION_KEY, [])
     assert set(kept) <= {"amber", "birch"}
     assert all(SLUG_RE.fullmatch(slug) for slug in kept)
+
+
+@FUZZ
+@given(answer=st.sampled_from(["open", "waiting", "closed"]), data=form(["weeks", "reopens"]))
+def test_the_capacity_answer_page_saves_an_answer_or_nothing(client, directory, answer, data):
+    service = Service.objects.get(slug="amber")
+    token = make_token("capacity", service, "owner@sunrise.example", answer=answer)
+    before = CapacityAnswer.objects.count()
+    response = client.post(f"/manage/capacity/{token}/", data)
+    assert_not_a_server_error(response, 200, 400)
+    assert CapacityAnswer.objects.count() == before + (response.status_code == 200)
