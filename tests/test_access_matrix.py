@@ -182,6 +182,7 @@ ADMIN: dict[str, Row] = {
     "admin/api/export/listings.csv": moderators(200),
     "admin/api/export/hsds.zip": moderators(200),
     "admin/feedback/needstat/unmet-need.csv": moderators(200),
+    "admin/editing/capacityanswer/capacity.csv": moderators(200),
 }
 # Every other admin URL is a model's list, add, change, delete or history page (or the
 # short object URL, which redirects to the change page). Nobody but a moderator gets past
