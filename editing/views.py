@@ -8,6 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from accounts import services as account_services
@@ -169,11 +170,18 @@ def _private(response: HttpResponse) -> HttpResponse:
     return response
 
 
+@csrf_exempt
 def capacity_answer(request: HttpRequest, token: str) -> HttpResponse:
     """Anyone holding a capacity check link (no log-in): the service and the answer the link
     chose, and one button to confirm it (with the weeks of a waiting list, or the date a
     closed service expects to reopen). Opening the link changes nothing; the POST saves the
-    answer, audited as given through the emailed link for the address it was sent to."""
+    answer, audited as given through the emailed link for the address it was sent to.
+
+    Not CSRF-checked, on purpose: the page is sent with Referrer-Policy: no-referrer (so the
+    link never leaks to another site), which makes browsers send `Origin: null` with its form,
+    and Django's CSRF check refuses that. Nothing ambient is at stake either: no session or
+    cookie is used, and the POST needs the signed link itself, which a forging site cannot
+    know. So the page sets no cookie at all."""
     try:
         tap = read_token("capacity", token)
         answer = tap.extra.get("answer")

@@ -213,3 +213,14 @@ def test_a_link_to_a_service_since_archived_is_refused(client, service):
     service.save()
     assert client.post(url).status_code == 410
     assert not CapacityAnswer.objects.exists()
+
+
+def test_the_answer_page_sets_no_cookie_and_needs_no_csrf_token(service):
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    url = link(service, "open")
+    assert not browser.get(url).cookies
+    response = browser.post(url, HTTP_ORIGIN="null")
+    assert response.status_code == 200 and not response.cookies
+    assert CapacityAnswer.objects.count() == 1
