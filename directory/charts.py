@@ -13,7 +13,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 WIDTH, HEIGHT = 640, 260
-LEFT, RIGHT, TOP, BOTTOM = 44, 16, 16, 36
+LEFT, RIGHT, TOP, BOTTOM = 44, 32, 16, 36
 # Dark, distinct colours (each at least 4.5:1 on white), then dash pattern and marker shape.
 STYLES = [
     {"colour": "#1d6b34", "dash": "", "marker": "circle"},
