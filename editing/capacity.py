@@ -64,9 +64,10 @@ def record_answer(
         Service.objects.filter(pk=service.pk).update(
             capacity=answer, capacity_weeks=weeks, capacity_reopens=reopens, capacity_answered=row.answered
         )
+        by_link = via == AnsweredVia.LINK
         log_action(
-            Action.CAPACITY_SET,
-            user,
+            Action.CAPACITY_SET_BY_LINK if by_link else Action.CAPACITY_SET,
+            None if by_link else user,
             {
                 "before": before,
                 "after": {"answer": answer, "weeks": weeks, "reopens": reopens.isoformat() if reopens else None},
@@ -74,6 +75,7 @@ def record_answer(
                 "email": email,
             },
             target=service,
+            email=email if by_link else "",
         )
     return row
 

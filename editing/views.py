@@ -7,15 +7,17 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import services as account_services
 from accounts.forms import InviteForm, error_summary
 from accounts.models import Membership
 from partners.languages import autonym, direction, english_name, is_translation_language, translation_languages
 from partners.models import Capacity, Organisation, Service, Status
+from partners.search import public_services, with_listing_details
+from partners.translations import with_translations
 
 from . import services
 from .capacity import record_answer
@@ -31,8 +33,9 @@ from .forms import (
     language_formset,
     way_in_forms,
 )
-from .links import BadLink, read_token
+from .freshness import due_date
 from .models import AnsweredVia, Revision, RevisionState
+from .one_tap import invalid_link, manage_url, one_tap_page, read_one_tap, too_many_taps
 
 
 def get_organisation_for(user, slug: str, *, team: bool = False) -> Organisation:
@@ -161,56 +164,88 @@ def service_capacity(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-def _private(response: HttpResponse) -> HttpResponse:
-    """A page opened from a personal link: never cached, never indexed, and the link (which
-    works without a log-in) is not sent on to any site linked from it."""
-    response["Cache-Control"] = "private, no-store"
-    response["Referrer-Policy"] = "no-referrer"
-    response["X-Robots-Tag"] = "noindex, nofollow"
-    return response
-
-
-@csrf_exempt
+@one_tap_page
+@require_http_methods(["GET", "HEAD", "POST"])
 def capacity_answer(request: HttpRequest, token: str) -> HttpResponse:
-    """Anyone holding a capacity check link (no log-in): the service and the answer the link
-    chose, and one button to confirm it (with the weeks of a waiting list, or the date a
-    closed service expects to reopen). Opening the link changes nothing; the POST saves the
-    answer, audited as given through the emailed link for the address it was sent to.
-
-    Not CSRF-checked, on purpose: the page is sent with Referrer-Policy: no-referrer (so the
-    link never leaks to another site), which makes browsers send `Origin: null` with its form,
-    and Django's CSRF check refuses that. Nothing ambient is at stake either: no session or
-    cookie is used, and the POST needs the signed link itself, which a forging site cannot
-    know. So the page sets no cookie at all."""
-    try:
-        tap = read_token("capacity", token)
-        answer = tap.extra.get("answer")
-        if answer not in Capacity.values or not isinstance(tap.listing, Service):
-            raise BadLink()
-    except BadLink as error:
-        status = 410 if error.expired else 404
-        return _private(render(request, "editing/capacity_answer_bad.html", {"expired": error.expired}, status=status))
+    """Whoever holds a capacity check link (editing/one_tap.py, no log-in): the service and
+    the answer the link chose, and one button to confirm it (with the weeks of a waiting
+    list, or the date a closed service expects to reopen). Opening the link changes nothing;
+    the POST saves the answer, audited as given through the emailed link for the address it
+    was sent to, and its response is the thank-you: two page loads from the email to done."""
+    if request.method == "POST" and (limited := too_many_taps(request)) is not None:
+        return limited
+    tap = read_one_tap(request, "capacity", token)
+    if isinstance(tap, HttpResponse):
+        return tap
+    answer = tap.extra.get("answer")
+    if answer not in Capacity.values or not isinstance(tap.listing, Service):
+        return invalid_link(request)
     service = tap.listing
-    if service.status == Status.ARCHIVED or service.organisation.status == Status.ARCHIVED:
-        return _private(
-            render(request, "editing/capacity_answer_bad.html", {"archived": True, "service": service}, status=410)
-        )
     form = CapacityForm(request.POST if request.method == "POST" else None, answer=answer)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         record_answer(
             service, answer, weeks=data["weeks"], reopens=data["reopens"], email=tap.email, via=AnsweredVia.LINK
         )
-        # The thank-you is the answer to the POST itself: two page loads from the email to done.
-        return _private(render(request, "editing/capacity_answer_done.html", {"service": service}))
+        return render(request, "editing/capacity_answer_done.html", {"service": service})
     context = {
         "service": service,
         "answer": answer,
         "answer_label": Capacity(answer).label,
         "form": form,
         "errors": error_summary(form) if form.is_bound else [],
+        "manage_url": manage_url(service),
     }
-    return _private(render(request, "editing/capacity_answer.html", context, status=400 if form.is_bound else 200))
+    return render(request, "editing/capacity_answer.html", context, status=400 if form.is_bound else 200)
+
+
+# --- "Still correct" from an emailed link, without logging in ---------------------
+
+
+def _as_the_public_sees_it(listing: Organisation | Service) -> dict:
+    """Context for templates/editing/_public_listing.html: the listing with what its public page shows."""
+    if isinstance(listing, Service):
+        service = with_listing_details(Service.objects.filter(pk=listing.pk)).get()
+        return {"listing": service, "is_service": True, "manage_url": manage_url(service)}
+    organisation = with_translations(Organisation.objects.filter(pk=listing.pk)).get()
+    return {
+        "listing": organisation,
+        "is_service": False,
+        "organisation_services": public_services().filter(organisation=organisation).order_by("name", "pk"),
+        "manage_url": manage_url(organisation),
+    }
+
+
+@one_tap_page
+@require_http_methods(["GET", "HEAD", "POST"])
+def one_tap_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """Whoever holds a "still correct" link from a reminder email (editing/one_tap.py): the
+    listing as the public sees it; the button (a POST) confirms it, for the address the
+    link was sent to. Opening the page changes nothing."""
+    if request.method == "POST" and (limited := too_many_taps(request)) is not None:
+        return limited
+    tap = read_one_tap(request, "confirm", token)
+    if isinstance(tap, HttpResponse):
+        return tap
+    if request.method == "POST":
+        services.confirm_listing(tap.listing, via_link_email=tap.email)
+        return redirect("editing:one_tap_confirmed", token=token)
+    return render(request, "editing/one_tap_confirm.html", _as_the_public_sees_it(tap.listing))
+
+
+@one_tap_page
+@require_GET
+def one_tap_confirmed(request: HttpRequest, token: str) -> HttpResponse:
+    """After the button: thank you, and the date the listing now shows. Not confirmed today
+    (someone opened this address by hand)? Back to the question."""
+    tap = read_one_tap(request, "confirm", token)
+    if isinstance(tap, HttpResponse):
+        return tap
+    listing = tap.listing
+    if listing.last_verified != timezone.localdate():
+        return redirect("editing:one_tap_confirm", token=token)
+    context = {"listing": listing, "manage_url": manage_url(listing), "next_check": due_date(listing)}
+    return render(request, "editing/one_tap_confirmed.html", context)
 
 
 # --- Submitting changes -----------------------------------------------------------

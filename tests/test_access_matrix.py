@@ -152,6 +152,10 @@ MATRIX: dict[str, Row] = {
     "manage/capacity/<str:token>/": PUBLIC,
     "manage/services/<slug:slug>/translations/<str:language>/": MEMBERS,
     "manage/organisations/<slug:slug>/translations/<str:language>/": MEMBERS,
+    # One-tap links from reminder emails: the token is the only key, so everyone holding it
+    # gets the same page, logged in or not (what it refuses is in tests/test_one_tap_confirm.py).
+    "manage/confirm/<str:token>/": PUBLIC,
+    "manage/confirm/<str:token>/done/": PUBLIC,  # the service was checked today
     # The admin: see ADMIN and ADMIN_MODEL_PAGES below.
 }
 
@@ -246,6 +250,7 @@ def world(rf, sunrise, owner, editor, stranger, group_moderator):
         "team/<int:pk>": str(editor_membership.pk),
         "invitation/<str:token>": link.rstrip("/").rsplit("/", 1)[-1],
         "capacity/<str:token>": make_token("capacity", service, "owner@sunrise.example", answer="open"),
+        "confirm/<str:token>": make_token("confirm", service, "owner@sunrise.example"),
         # Someone who never logs in here: logging in changes what a reset token is checked against.
         "<uidb64>": urlsafe_base64_encode(force_bytes(forgetful.pk)),
         "<uidb64>/<token>": default_token_generator.make_token(forgetful),

@@ -7,12 +7,12 @@ values that mean something so the search gets past its first checks. Each test
 runs a bounded number of examples against the real (test) database, so the file
 stays well under a minute on SQLite."""
 
-from urllib.parse import quote_from_bytes
+from urllib.parse import quote, quote_from_bytes
 
 import pytest
 from django.core import mail
 from django.core.cache import cache
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from accounts.models import Claim, Invitation, Membership, User
@@ -330,9 +330,35 @@ def test_shortlist_forms_never_fail_and_keep_only_published_slugs(client, direct
 @FUZZ
 @given(answer=st.sampled_from(["open", "waiting", "closed"]), data=form(["weeks", "reopens"]))
 def test_the_capacity_answer_page_saves_an_answer_or_nothing(client, directory, answer, data):
+    cache.clear()  # no rate limit: this is about the form, not the count
     service = Service.objects.get(slug="amber")
     token = make_token("capacity", service, "owner@sunrise.example", answer=answer)
     before = CapacityAnswer.objects.count()
     response = client.post(f"/manage/capacity/{token}/", data)
     assert_not_a_server_error(response, 200, 400)
     assert CapacityAnswer.objects.count() == before + (response.status_code == 200)
+
+
+def _tampered(token: str, garbage: str, how: int) -> str:
+    """A real token with garbage cut in, added, or instead of it."""
+    if how == 0:
+        return garbage
+    if how == 1:
+        return token + garbage
+    middle = len(token) // 2
+    return token[:middle] + garbage + token[middle + 1 :]
+
+
+@FUZZ
+@given(garbage=garbage(), how=st.integers(0, 2), method=st.sampled_from(["get", "post"]), done=st.booleans())
+def test_one_tap_links_never_fail_on_garbage_and_confirm_nothing(client, directory, garbage, how, method, done):
+    cache.clear()  # no rate limit: this is about the token, not the count
+    amber = Service.objects.get(slug="amber")
+    Service.objects.filter(pk=amber.pk).update(last_verified=None)
+    good = make_token("confirm", amber, "owner@sunrise.example")
+    token = _tampered(good, garbage, how)
+    assume(token != good)
+    path = f"/manage/confirm/{quote(token, safe='')}/" + ("done/" if done else "")
+    response = getattr(client, method)(path)
+    assert_not_a_server_error(response, 200, 302, 400, 404, 405, 410)
+    assert Service.objects.get(pk=amber.pk).last_verified is None

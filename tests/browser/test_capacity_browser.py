@@ -20,48 +20,48 @@ def service(reference_data) -> Service:
     return make_service("Talking circle", slug="talking-circle", organisation=organisation, referrals=["gp"])
 
 
-def test_the_one_tap_page_takes_a_waiting_list_answer_in_two_page_loads(phone_page: Page, service):
+def test_the_one_tap_page_takes_a_waiting_list_answer_in_two_page_loads(phone: Page, service):
     token = make_token("capacity", service, "owner@sunrise.example", answer=Capacity.WAITING)
     loads = []
-    phone_page.on("load", lambda _page: loads.append(1))
-    phone_page.goto(f"/manage/capacity/{token}/")
-    expect(phone_page.get_by_role("heading", level=1)).to_contain_text("Is Talking circle taking new people?")
-    expect(phone_page.locator(".one-tap__answer")).to_have_text("Waiting list")
-    assert_accessible(phone_page)
-    phone_page.get_by_label("About how many weeks is the wait?").fill("6")
-    phone_page.get_by_role("button", name="Confirm this answer").click()
-    expect(phone_page.get_by_role("heading", level=1)).to_have_text("Thank you: your answer is saved")
-    expect(phone_page.locator("main")).to_contain_text("Waiting list, about 6 weeks")
-    assert_accessible(phone_page)
+    phone.on("load", lambda _page: loads.append(1))
+    phone.goto(f"/manage/capacity/{token}/")
+    expect(phone.get_by_role("heading", level=1)).to_contain_text("Is Talking circle taking new people?")
+    expect(phone.locator(".one-tap__answer")).to_have_text("Waiting list")
+    assert_accessible(phone)
+    phone.get_by_label("About how many weeks is the wait?").fill("6")
+    phone.get_by_role("button", name="Confirm this answer").click()
+    expect(phone.get_by_role("heading", level=1)).to_have_text("Thank you: your answer is saved")
+    expect(phone.locator("main")).to_contain_text("Waiting list, about 6 weeks")
+    assert_accessible(phone)
     assert len(loads) == 2
     service.refresh_from_db()
     assert (service.capacity, service.capacity_weeks) == ("waiting", 6)
 
 
-def test_a_mistyped_wait_is_explained_on_the_page(phone_page: Page, service):
+def test_a_mistyped_wait_is_explained_on_the_page(phone: Page, service):
     token = make_token("capacity", service, "owner@sunrise.example", answer=Capacity.WAITING)
-    phone_page.goto(f"/manage/capacity/{token}/")
-    phone_page.get_by_label("About how many weeks is the wait?").fill("1000")
-    phone_page.get_by_role("button", name="Confirm this answer").click()
-    expect(phone_page.locator(".error-summary")).to_contain_text("52 weeks or fewer")
-    assert_accessible(phone_page)
+    phone.goto(f"/manage/capacity/{token}/")
+    phone.get_by_label("About how many weeks is the wait?").fill("1000")
+    phone.get_by_role("button", name="Confirm this answer").click()
+    expect(phone.locator(".error-summary")).to_contain_text("52 weeks or fewer")
+    assert_accessible(phone)
 
 
-def test_the_service_page_and_results_show_the_answer_with_its_age(phone_page: Page, service):
+def test_the_service_page_and_results_show_the_answer_with_its_age(phone: Page, service):
     record_answer(service, Capacity.OPEN)
-    phone_page.goto("/services/talking-circle/")
-    expect(phone_page.locator(".key-facts .capacity")).to_contain_text("Taking new people (confirmed today)")
-    assert_accessible(phone_page)
-    phone_page.goto("/search/?taking_new=1")
-    expect(phone_page.locator("#result-talking-circle .result__capacity")).to_contain_text("confirmed today")
-    assert_accessible(phone_page)
+    phone.goto("/services/talking-circle/")
+    expect(phone.locator(".key-facts .capacity")).to_contain_text("Taking new people (confirmed today)")
+    assert_accessible(phone)
+    phone.goto("/search/?taking_new=1")
+    expect(phone.locator("#result-talking-circle .result__capacity")).to_contain_text("confirmed today")
+    assert_accessible(phone)
 
 
-def test_staff_answer_on_the_manage_page_at_phone_width(phone_page: Page, service):
-    log_in(phone_page, "owner@sunrise.example")
-    phone_page.goto("/manage/services/talking-circle/capacity/")
-    assert_accessible(phone_page)
-    phone_page.get_by_label("Not taking new people for now").check()
-    phone_page.get_by_role("button", name="Save the answer").click()
-    expect(phone_page.locator("main")).to_contain_text("Not taking new people for now (confirmed today)")
-    assert_accessible(phone_page)
+def test_staff_answer_on_the_manage_page_at_phone_width(phone: Page, service):
+    log_in(phone, "owner@sunrise.example")
+    phone.goto("/manage/services/talking-circle/capacity/")
+    assert_accessible(phone)
+    phone.get_by_label("Not taking new people for now").check()
+    phone.get_by_role("button", name="Save the answer").click()
+    expect(phone.locator("main")).to_contain_text("Not taking new people for now (confirmed today)")
+    assert_accessible(phone)

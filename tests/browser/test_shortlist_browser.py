@@ -9,7 +9,7 @@ from playwright.sync_api import Page, expect
 from tests.browser.conftest import assert_accessible
 from tests.factories import make_location, make_member, make_organisation, make_rich_service, make_service
 
-WIDTHS = ["page", "phone_page"]
+WIDTHS = ["page", "phone"]
 
 
 @pytest.fixture
