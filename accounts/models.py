@@ -265,6 +265,9 @@ class Action(models.TextChoices):
     CONFIRMED_BY_LINK = "listing.confirmed_by_link", _("Confirmed still correct through an emailed link")
     ONE_TAP_LINK_SENT = "listing.link_sent", _("One-tap confirmation link sent")
     REMINDER_SENT = "reminder.sent", _("Freshness reminder sent")
+    CAPACITY_SET = "capacity.set", _("Space for new people answered")
+    CAPACITY_SET_BY_LINK = "capacity.set_by_link", _("Space for new people answered through an emailed link")
+    CAPACITY_CHECK_SENT = "capacity.check_sent", _("Capacity check sent")
 
 
 class AuditEntry(models.Model):

@@ -21,6 +21,7 @@ from django.core.validators import validate_email
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -42,6 +43,7 @@ from partners.translations import active_language, localised_organisation, local
 
 from .taxonomies import (
     ACCEPTING_REFERRALS,
+    CAPACITY,
     COMMUNITY,
     COST,
     CULTURAL_FIT,
@@ -239,6 +241,9 @@ def service_terms(service: Service) -> list[tuple[Term, str]]:
         terms.append((choice_term(REFERRAL, route.kind), route_contact(route)))
     terms.append((choice_term(COST, service.cost), ""))
     terms.append((choice_term(GENDER, service.gender), ""))
+    capacity = service.capacity_now
+    if capacity is not None and capacity.known:
+        terms.append((choice_term(CAPACITY, capacity.answer), capacity_value(service, capacity)))
     if service.accepting_referrals:
         terms.append((ACCEPTING_REFERRALS, ""))
     if service.typical_wait:
@@ -246,6 +251,17 @@ def service_terms(service: Service) -> list[tuple[Term, str]]:
     if service.organisation.is_example:
         terms.append((EXAMPLE, ""))
     return terms
+
+
+def capacity_value(service: Service, capacity) -> str:
+    """confirmed=YYYY-MM-DD, and ;weeks=N or ;reopens=YYYY-MM-DD: the capacity attribute's
+    value (documented in api/taxonomies.py and docs/api.md)."""
+    parts = [f"confirmed={timezone.localtime(service.capacity_answered).date().isoformat()}"]
+    if capacity.weeks:
+        parts.append(f"weeks={capacity.weeks}")
+    if capacity.reopens:
+        parts.append(f"reopens={capacity.reopens.isoformat()}")
+    return ";".join(parts)
 
 
 # --- Services ----------------------------------------------------------------------

@@ -4,7 +4,11 @@ HSDS links a service to a classification through an `attribute` that names a
 `taxonomy_term`. Each of our filters (support, community, cultural fit, delivery
 mode, ways in, cost, gender) becomes one taxonomy whose term codes are our public
 slugs; facts HSDS has no field for (accepting referrals, typical wait, the page
-in this directory, example data) are terms of a "listing" taxonomy.
+in this directory, example data) are terms of a "listing" taxonomy. Whether a service
+is taking new people (HSDS 3.0 has no capacity object) is a "capacity" taxonomy: one
+term per answer, the attribute's value giving the day it was confirmed and the weeks of
+a waiting list or the expected reopening date; only answers recent enough to show on
+the public pages (partners/capacity.py) are published.
 
 Ids are UUID 5 names under one fixed namespace, so every copy of the directory
 gives the same term the same id and consumers can merge regions' data."""
@@ -15,7 +19,18 @@ from dataclasses import dataclass
 from django.db.models import Model, Q, TextChoices
 from django.utils.translation import gettext_lazy as _
 
-from partners.models import Attribute, Community, Cost, DeliveryMode, Gender, ReferralKind, Service, SupportType
+from partners.capacity import known_q
+from partners.models import (
+    Attribute,
+    Capacity,
+    Community,
+    Cost,
+    DeliveryMode,
+    Gender,
+    ReferralKind,
+    Service,
+    SupportType,
+)
 
 # Never change: every published id is derived from it.
 NAMESPACE = uuid.UUID("20d8b00a-4b6f-4348-ad56-59ee1653508c")
@@ -101,6 +116,18 @@ GENDER = Taxonomy(
     choices=Gender,
     lookup="gender",
 )
+CAPACITY = Taxonomy(
+    "capacity",
+    _("Taking new people"),
+    _(
+        "Whether a service is taking new people, as it last told us. The attribute's value is "
+        "confirmed=YYYY-MM-DD, then ;weeks=N for a waiting list or ;reopens=YYYY-MM-DD when it "
+        "expects to take people again."
+    ),
+    "capacity",
+    choices=Capacity,
+    # No lookup: there is no capacity= filter; taxonomy_term_id finds services by answer.
+)
 LISTING = Taxonomy(
     "listing",
     _("Listing details"),
@@ -123,7 +150,7 @@ EXAMPLE = Term(
 )
 LISTING_TERMS = [ACCEPTING_REFERRALS, TYPICAL_WAIT, LISTING_PAGE, EXAMPLE]
 
-TAXONOMIES = [SUPPORT, COMMUNITY, CULTURAL_FIT, MODE, REFERRAL, COST, GENDER, LISTING]
+TAXONOMIES = [SUPPORT, COMMUNITY, CULTURAL_FIT, MODE, REFERRAL, COST, GENDER, CAPACITY, LISTING]
 
 
 def term_of(taxonomy: Taxonomy, obj) -> Term:
@@ -176,6 +203,9 @@ def services_with_term(term: Term) -> Q:
             EXAMPLE.code: Q(organisation__is_example=True),
         }[term.code]
         return condition
+    if taxonomy is CAPACITY:
+        # Only an answer recent enough to show: an old one is not known, here as on the site.
+        return known_q() & Q(capacity=term.code)
     return Q(pk__in=Service.objects.filter(**{taxonomy.lookup: term.code}).values("pk"))
 
 
@@ -183,5 +213,7 @@ def services_in_taxonomy(taxonomy: Taxonomy) -> Q:
     """Services with at least one term of this taxonomy."""
     if taxonomy.model is not None or taxonomy is REFERRAL:
         return Q(pk__in=Service.objects.filter(**{f"{taxonomy.lookup}__isnull": False}).values("pk"))
+    if taxonomy is CAPACITY:
+        return known_q()
     # Every service has a cost, an audience gender and a listing page.
     return Q()

@@ -411,6 +411,11 @@ REMINDER_INTERVAL_DAYS = env_int("REMINDER_INTERVAL_DAYS", 30)
 # Listings not confirmed for this long carry a public "may be out of date" notice
 # and rank below fresher ones in search.
 VERY_STALE_AFTER_DAYS = env_int("VERY_STALE_AFTER_DAYS", 365)
+# Owners are asked "are you taking new people?" this many days after the last answer
+# (send_capacity_checks, run daily), and the public sees an answer only while it is no
+# older than CAPACITY_VALID_DAYS: after that it shows as not known.
+CAPACITY_CHECK_DAYS = env_int("CAPACITY_CHECK_DAYS", 30)
+CAPACITY_VALID_DAYS = env_int("CAPACITY_VALID_DAYS", 45)
 
 # --- Safety, and who runs this copy ----------------------------------------------
 # "Leave this site" goes to this neutral page: nothing about it suggests mental health.
@@ -428,6 +433,8 @@ for _name, _value, _low, _high in (
     ("REMINDER_INTERVAL_DAYS", REMINDER_INTERVAL_DAYS, 1, 3650),
     ("INVITATION_VALID_DAYS", INVITATION_VALID_DAYS, 1, 365),
     ("ONE_TAP_LINK_DAYS", ONE_TAP_LINK_DAYS, 1, 365),
+    ("CAPACITY_CHECK_DAYS", CAPACITY_CHECK_DAYS, 1, 365),
+    ("CAPACITY_VALID_DAYS", CAPACITY_VALID_DAYS, 1, 365),
     ("LOGIN_RECORDS_KEPT_DAYS", LOGIN_RECORDS_KEPT_DAYS, 1, 3650),
     ("PROBLEM_REPORTS_PER_HOUR", PROBLEM_REPORTS_PER_HOUR, 1, 1000),
     ("CLAIMS_PER_HOUR", CLAIMS_PER_HOUR, 1, 1000),

@@ -1,26 +1,36 @@
 """The moderators' side: the queue of changes with diffs, approve and reject, history
-and restore, freshness reminders and the staleness report. All inside Django's admin."""
+and restore, freshness reminders, the staleness report and the capacity report. All
+inside Django's admin."""
 
+import csv
+import io
+from datetime import date
+
+from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Max, Q
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
 from django.utils.timesince import timesince
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from accounts.forms import RefuseForm
 from accounts.models import Role
-from directory.admin_tools import QueueStateFilter
+from directory.admin_tools import QueueStateFilter, ReportPageAdmin
+from directory.charts import Series, week_chart
+from directory.spreadsheets import spreadsheet_safe
 from partners.models import Status
 
 from . import services
+from .capacity_report import DIMENSIONS, STATE_LABELS, STATES, capacity_report
 from .diff import diff
-from .models import Reminder, Revision, RevisionState, StaleService
+from .models import CapacityAnswer, Reminder, Revision, RevisionState, StaleService
 
 
 class StateFilter(QueueStateFilter):
@@ -352,3 +362,99 @@ class StaleServiceAdmin(admin.ModelAdmin):
             "subtitle": _("Services not checked for %(days)s days or more.") % {"days": settings.STALE_AFTER_DAYS},
         }
         return super().changelist_view(request, extra_context)
+
+
+# --- Capacity report ----------------------------------------------------------------------
+
+
+class CapacityReportForm(forms.Form):
+    by = forms.ChoiceField(
+        label=_("Break down by"), choices=list(DIMENSIONS.items()), required=False, initial="support"
+    )
+    end = forms.DateField(
+        label=_("Twelve weeks up to"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": _("Enter a date like 2025-01-31.")},
+    )
+
+    def choices(self) -> tuple[str, date | None]:
+        """The breakdown and last day asked for; the defaults when the form cannot be read."""
+        if not self.is_bound:
+            return "support", None
+        self.is_valid()  # each field that can be read is used; the others fall back
+        return self.cleaned_data.get("by") or "support", self.cleaned_data.get("end")
+
+
+@admin.register(CapacityAnswer)
+class CapacityReportAdmin(ReportPageAdmin):
+    """Commissioners read how many services are taking new people, week by week, and download it."""
+
+    view_permission = "editing.view_capacityanswer"
+
+    def get_urls(self) -> list:
+        wrap = self.admin_site.admin_view
+        return [
+            path("", wrap(self.report_view), name="editing_capacityanswer_changelist"),
+            path("capacity.csv", wrap(self.csv_view), name="editing_capacityanswer_csv"),
+        ]
+
+    def _report(self, request: HttpRequest):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        form = CapacityReportForm(request.GET or None)
+        by, end = form.choices()
+        return form, by, capacity_report(end)
+
+    def report_view(self, request: HttpRequest) -> HttpResponse:
+        form, by, report = self._report(request)
+        labels = [str(STATE_LABELS[state]) for state in STATES]
+        title = gettext("Published services by whether they are taking new people, week by week")
+        chart = week_chart(
+            title,
+            report.mondays,
+            [Series(label, [week.in_order[i] for week in report.weeks]) for i, label in enumerate(labels)],
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Capacity: services taking new people"),
+            "opts": self.model._meta,
+            "form": form,
+            "report": report,
+            "chart": chart,
+            "labels": labels,
+            "by": by,
+            "by_label": DIMENSIONS[by],
+            "groups": report.groups[by],
+            "valid_days": settings.CAPACITY_VALID_DAYS,
+            "csv_query": request.GET.urlencode(),
+        }
+        return TemplateResponse(request, "editing/admin_capacity_report.html", context)
+
+    def csv_view(self, request: HttpRequest) -> HttpResponse:
+        _form, _by, report = self._report(request)
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(
+            [gettext("Week from"), gettext("Breakdown"), gettext("Name"), gettext("Code")]
+            + [str(STATE_LABELS[state]) for state in STATES]
+        )
+        for week in report.weeks:
+            writer.writerow([week.monday.isoformat(), gettext("All services"), "", "", *week.in_order])
+        for dimension, groups in report.groups.items():
+            for group in groups:
+                for week in group.weeks:
+                    writer.writerow(
+                        [
+                            week.monday.isoformat(),
+                            str(DIMENSIONS[dimension]),
+                            spreadsheet_safe(group.name),
+                            spreadsheet_safe(group.code),
+                            *week.in_order,
+                        ]
+                    )
+        # The byte-order mark tells Excel the file is UTF-8.
+        response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
+        name = f"capacity-{report.mondays[0]:%Y-%m-%d}-to-{report.mondays[-1]:%Y-%m-%d}.csv"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response

@@ -5,12 +5,14 @@ from datetime import time
 
 from django import forms
 from django.core.validators import MaxLengthValidator, RegexValidator
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from partners.hours import CLOSED, MINUTES_A_DAY, WHOLE_DAY, HoursError, Span, WeeklyHours, parse_hours, read_hours
 from partners.languages import direction
 from partners.models import (
     Attribute,
+    Capacity,
     Community,
     Cost,
     DeliveryMode,
@@ -589,3 +591,71 @@ class TranslationForm(ListingForm):
 
     def translation_fields(self) -> dict[str, str]:
         return {name: self.cleaned_data[name].strip() for name in self.translated}
+
+
+class CapacityForm(forms.Form):
+    """ "Are you taking new people?" with the weeks of a waiting list or the date a closed
+    service expects to reopen. Given `answer` (the one-tap page, where the link chose it),
+    the radio buttons are left out and only the details are asked for."""
+
+    MAX_WEEKS = 52
+
+    answer = forms.ChoiceField(
+        label=_("Are you taking new people?"),
+        choices=Capacity.choices,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("Choose one of the answers."),
+            "invalid_choice": _("Choose one of the answers shown."),
+        },
+    )
+    weeks = forms.IntegerField(
+        label=_("About how many weeks is the wait?"),
+        help_text=_("Only for a waiting list. A whole number from 1 to 52."),
+        required=False,
+        min_value=1,
+        max_value=MAX_WEEKS,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+        error_messages={
+            "invalid": _("Enter the wait as a whole number of weeks, like 6."),
+            "min_value": _("Enter a wait of at least 1 week."),
+            "max_value": _("Enter a wait of 52 weeks or fewer."),
+        },
+    )
+    reopens = forms.DateField(
+        label=_("When do you expect to take new people again? (optional)"),
+        help_text=_("Only if you are not taking new people. For example 2027-03-01."),
+        required=False,
+        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": _("Enter a date like 2027-03-01.")},
+    )
+
+    def __init__(self, *args, answer: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fixed_answer = answer
+        if answer is not None:
+            del self.fields["answer"]
+            if answer != Capacity.WAITING:
+                del self.fields["weeks"]
+            if answer != Capacity.CLOSED:
+                del self.fields["reopens"]
+
+    def clean(self):
+        data = super().clean()
+        answer = self.fixed_answer or data.get("answer")
+        if answer == Capacity.WAITING and data.get("weeks") is None and "weeks" not in self.errors:
+            self.add_error("weeks", _("Say about how many weeks the wait is."))
+        reopens = data.get("reopens")
+        if answer == Capacity.CLOSED and reopens is not None and reopens <= timezone.localdate():
+            self.add_error("reopens", _("Enter a date after today, or leave it empty."))
+        if answer != Capacity.WAITING:
+            data["weeks"] = None
+        if answer != Capacity.CLOSED:
+            data["reopens"] = None
+        data["answer"] = answer
+        return data
+
+    @classmethod
+    def initial_for(cls, service: Service) -> dict:
+        return {"answer": service.capacity, "weeks": service.capacity_weeks, "reopens": service.capacity_reopens}

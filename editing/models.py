@@ -1,12 +1,14 @@
-"""Proposed and approved versions of listings, and the freshness reminders sent about them."""
+"""Proposed and approved versions of listings, the freshness reminders sent about them,
+and services' answers to "are you taking new people?" with the checks that ask it."""
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from partners.models import Organisation, Service
+from partners.models import Capacity, Organisation, Service
 
 
 class RevisionState(models.TextChoices):
@@ -174,3 +176,66 @@ class StaleService(Service):
         proxy = True
         verbose_name = _("service due for a check")
         verbose_name_plural = _("staleness report")
+
+
+class AnsweredVia(models.TextChoices):
+    MANAGE = "manage", _("On the manage pages")
+    LINK = "link", _("Through the emailed link")
+
+
+class CapacityAnswer(models.Model):
+    """One answer to "are you taking new people?". The service carries a copy of the latest
+    (Service.capacity...); these rows are the history the weekly capacity report counts."""
+
+    service = models.ForeignKey(
+        Service, on_delete=models.CASCADE, related_name="capacity_answers", verbose_name=_("service")
+    )
+    answer = models.CharField(_("answer"), max_length=10, choices=Capacity.choices)
+    weeks = models.PositiveSmallIntegerField(_("waiting list, in weeks"), null=True, blank=True)
+    reopens = models.DateField(_("expects to reopen"), null=True, blank=True)
+    answered = models.DateTimeField(_("answered"), default=timezone.now, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("who"),
+    )
+    # The address: of the account, or the one the emailed link was sent to.
+    email = models.CharField(_("who (email)"), max_length=254, blank=True)
+    via = models.CharField(_("how"), max_length=10, choices=AnsweredVia.choices)
+
+    class Meta:
+        ordering = ["-answered", "-pk"]
+        verbose_name = _("capacity answer")
+        verbose_name_plural = _("capacity answers")
+        indexes = [models.Index(fields=["service", "answered"], name="capacity_answer_service_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.service} - {self.get_answer_display()} ({self.answered:%Y-%m-%d})"
+
+
+class CapacityCheck(models.Model):
+    """One "are you taking new people?" email about one service. The unique constraint is
+    what makes the daily command safe to run any number of times: one check per service
+    and due date."""
+
+    service = models.ForeignKey(
+        Service, on_delete=models.CASCADE, related_name="capacity_checks", verbose_name=_("service")
+    )
+    due_date = models.DateField(_("check was due"))
+    sent = models.DateTimeField(_("sent"), auto_now_add=True)
+    run_date = models.DateField(_("run date"))
+    recipients = models.JSONField(_("sent to"), default=list)
+
+    class Meta:
+        ordering = ["-sent"]
+        verbose_name = _("capacity check")
+        verbose_name_plural = _("capacity checks")
+        constraints = [
+            models.UniqueConstraint(fields=["service", "due_date"], name="capacity_check_once_per_due_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.service} - {self.due_date}"

@@ -90,6 +90,12 @@ def _refused(request: HttpRequest, reason: str, listing, *, status: int) -> Http
     return render(request, "editing/one_tap_refused.html", context, status=status)
 
 
+def invalid_link(request: HttpRequest) -> HttpResponse:
+    """The "not a valid link" page, for a well-signed link whose details make no sense
+    (a capacity answer we do not offer, say)."""
+    return _refused(request, "invalid", None, status=404)
+
+
 def too_many_taps(request: HttpRequest) -> HttpResponse | None:
     """A light limit on the POSTs one client makes from one-tap pages (POSTS_PER_HOUR): the
     page to return when it is used up, else None. Call it first thing on a POST."""

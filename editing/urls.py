@@ -22,6 +22,8 @@ urlpatterns = [
     path("organisations/<slug:slug>/team/<int:pk>/remove/", views.member_remove, name="member_remove"),
     path("services/<slug:slug>/", views.service_edit, name="service"),
     path("services/<slug:slug>/confirm/", views.confirm_service, name="confirm_service"),
+    path("capacity/<str:token>/", views.capacity_answer, name="capacity_answer"),
+    path("services/<slug:slug>/capacity/", views.service_capacity, name="service_capacity"),
     path("services/<slug:slug>/remove/", views.service_withdraw, name="service_withdraw"),
     path("services/<slug:slug>/translations/<str:language>/", views.service_translation, name="service_translation"),
     # From a reminder email, no log-in needed: see editing/one_tap.py.

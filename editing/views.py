@@ -15,15 +15,17 @@ from accounts import services as account_services
 from accounts.forms import InviteForm, error_summary
 from accounts.models import Membership
 from partners.languages import autonym, direction, english_name, is_translation_language, translation_languages
-from partners.models import Organisation, Service, Status
+from partners.models import Capacity, Organisation, Service, Status
 from partners.search import public_services, with_listing_details
 from partners.translations import with_translations
 
 from . import services
+from .capacity import record_answer
 from .diff import diff
 from .forms import (
     ORGANISATION_TRANSLATION_FIELDS,
     TRANSLATION_FIELDS,
+    CapacityForm,
     LocationForm,
     OrganisationForm,
     ServiceForm,
@@ -32,8 +34,8 @@ from .forms import (
     way_in_forms,
 )
 from .freshness import due_date
-from .models import Revision, RevisionState
-from .one_tap import manage_url, one_tap_page, read_one_tap, too_many_taps
+from .models import AnsweredVia, Revision, RevisionState
+from .one_tap import invalid_link, manage_url, one_tap_page, read_one_tap, too_many_taps
 
 
 def get_organisation_for(user, slug: str, *, team: bool = False) -> Organisation:
@@ -137,6 +139,64 @@ def confirm_service(request: HttpRequest, slug: str) -> HttpResponse:
     services.confirm_listing(service, request.user)
     messages.success(request, _("Thank you. %(name)s is marked as checked today.") % {"name": service.name})
     return redirect("editing:dashboard")
+
+
+@login_required
+def service_capacity(request: HttpRequest, slug: str) -> HttpResponse:
+    """Members and moderators: say whether the service is taking new people. Saved at once,
+    without moderation (a fact about today, not a change to the listing), and audited."""
+    service = get_service_for(request.user, slug)
+    if request.method == "POST":
+        form = CapacityForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            record_answer(service, data["answer"], weeks=data["weeks"], reopens=data["reopens"], user=request.user)
+            messages.success(
+                request, _("Thank you. The answer for %(name)s is saved and shown from now.") % {"name": service.name}
+            )
+            return redirect("editing:dashboard")
+    else:
+        form = CapacityForm(initial=CapacityForm.initial_for(service))
+    return render(
+        request,
+        "editing/capacity_form.html",
+        {"service": service, "form": form, "errors": error_summary(form), "current": service.capacity_now},
+    )
+
+
+@one_tap_page
+@require_http_methods(["GET", "HEAD", "POST"])
+def capacity_answer(request: HttpRequest, token: str) -> HttpResponse:
+    """Whoever holds a capacity check link (editing/one_tap.py, no log-in): the service and
+    the answer the link chose, and one button to confirm it (with the weeks of a waiting
+    list, or the date a closed service expects to reopen). Opening the link changes nothing;
+    the POST saves the answer, audited as given through the emailed link for the address it
+    was sent to, and its response is the thank-you: two page loads from the email to done."""
+    if request.method == "POST" and (limited := too_many_taps(request)) is not None:
+        return limited
+    tap = read_one_tap(request, "capacity", token)
+    if isinstance(tap, HttpResponse):
+        return tap
+    answer = tap.extra.get("answer")
+    if answer not in Capacity.values or not isinstance(tap.listing, Service):
+        return invalid_link(request)
+    service = tap.listing
+    form = CapacityForm(request.POST if request.method == "POST" else None, answer=answer)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        record_answer(
+            service, answer, weeks=data["weeks"], reopens=data["reopens"], email=tap.email, via=AnsweredVia.LINK
+        )
+        return render(request, "editing/capacity_answer_done.html", {"service": service})
+    context = {
+        "service": service,
+        "answer": answer,
+        "answer_label": Capacity(answer).label,
+        "form": form,
+        "errors": error_summary(form) if form.is_bound else [],
+        "manage_url": manage_url(service),
+    }
+    return render(request, "editing/capacity_answer.html", context, status=400 if form.is_bound else 200)
 
 
 # --- "Still correct" from an emailed link, without logging in ---------------------

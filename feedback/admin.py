@@ -17,10 +17,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from directory.admin_tools import QueueStateFilter, ReportPageAdmin
+from directory.charts import Series, week_chart
 from directory.spreadsheets import spreadsheet_safe
 
 from .models import NeedStat, ProblemReport, ReportState
-from .needs import FEW_RESULTS, need_report
+from .needs import FEW_RESULTS, need_report, need_weeks
 
 # --- Problem reports ------------------------------------------------------------------------
 
@@ -143,8 +144,19 @@ class NeedStatAdmin(ReportPageAdmin):
         return form, data, report
 
     def report_view(self, request: HttpRequest) -> HttpResponse:
-        form, _data, report = self._report(request, REPORT_ROWS)
+        form, data, report = self._report(request, REPORT_ROWS)
+        weeks = need_weeks(data["start"], data["end"], include_narrowed=not data["simple_only"])
+        chart = week_chart(
+            _("Searches that found no or few services, week by week"),
+            [monday for monday, _none, _few in weeks],
+            [
+                Series(_("Found no service"), [none for _monday, none, _few in weeks]),
+                Series(_("Found one or two"), [few for _monday, _none, few in weeks]),
+            ],
+        )
         context = {
+            "chart": chart,
+            "weeks": weeks,
             **self.admin_site.each_context(request),
             "title": _("Unmet need: searches that found no or few services"),
             "opts": self.model._meta,

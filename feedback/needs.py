@@ -7,6 +7,9 @@ What is counted, and what is not:
   narrowed the search, and whether it found none or few services.
 - Never kept, not even for a moment in the database: the words typed (`q`), the full
   postcode, a location, the IP address, the browser, the session, the account, the time.
+- A service that told us it is not taking new people (an answer recent enough to show,
+  partners/capacity.py) does not meet the need: a search that found only such services
+  counts as finding none (`open_result_count`).
 - Only the first page of a search by a person is counted: not later pages of the same
   search, not the map's GeoJSON, not browsers prefetching a link, not robots that say so
   (or that send no User-Agent at all). We read the User-Agent to decide, and keep nothing
@@ -17,7 +20,7 @@ What is counted, and what is not:
 import logging
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import F, Q, QuerySet, Sum
@@ -26,9 +29,10 @@ from django.utils import timezone
 from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
 
-from partners.models import Community, Language, SupportType
+from partners.capacity import known_q
+from partners.models import Capacity, Community, Language, SupportType
 from partners.postcodes import DISTRICT_RE, FULL_RE
-from partners.search import SearchParams
+from partners.search import Search, SearchParams
 
 from .models import NeedStat, ResultBucket, week_of
 
@@ -77,6 +81,15 @@ def district_of(params: SearchParams) -> str:
 
 def _joined(values: tuple[str, ...]) -> str:
     return ",".join(sorted(set(values)))
+
+
+def open_result_count(search: Search, result_count: int) -> int:
+    """The results less those known to be not taking new people (one query, and none when
+    there were no results)."""
+    if result_count <= 0:
+        return 0
+    closed = search.matching().filter(known_q(), capacity=Capacity.CLOSED).count()
+    return max(result_count - closed, 0)
 
 
 def record_search(params: SearchParams, result_count: int, today: date | None = None) -> NeedStat | None:
@@ -196,6 +209,26 @@ def need_report(start: date, end: date, include_narrowed: bool = True, limit: in
         for row in grouped
     ]
     return NeedReport(week_of(start), week_of(end), rows)
+
+
+def need_weeks(start: date, end: date, include_narrowed: bool = True) -> list[tuple[date, int, int]]:
+    """(Monday, searches finding none, searches finding few) for every week from `start` to
+    `end`, weeks with no such search included as zeros: the report's chart. One query."""
+    stats: QuerySet = NeedStat.objects.filter(week__gte=week_of(start), week__lte=week_of(end))
+    if not include_narrowed:
+        stats = stats.filter(narrowed=False)
+    counted = {
+        row["week"]: (row["none"], row["few"])
+        for row in stats.values("week").annotate(
+            none=Sum("count", filter=Q(bucket=ResultBucket.NONE), default=0),
+            few=Sum("count", filter=Q(bucket=ResultBucket.FEW), default=0),
+        )
+    }
+    weeks, monday = [], week_of(start)
+    while monday <= week_of(end):
+        weeks.append((monday, *counted.get(monday, (0, 0))))
+        monday += timedelta(weeks=1)
+    return weeks
 
 
 class _Names:

@@ -71,13 +71,11 @@ class BBoxFilter(django_filters.Filter):
     field_class = BBoxField
 
 
-class OpenNowField(forms.CharField):
-    """A checkbox's value: on (1, true, yes) or off (blank, 0, false, no)."""
+class SwitchField(forms.CharField):
+    """A checkbox's value: on (1, on, true, yes) or off (blank, 0, off, false, no). Anything
+    else is an error; each filter gives the message, which says the filter was left off."""
 
     ON, OFF = {"1", "on", "true", "yes"}, {"", "0", "off", "false", "no"}
-    default_error_messages = {
-        "invalid": _("We did not understand “%(value)s” for open now, so we showed services whatever their hours."),
-    }
 
     def clean(self, value):
         text = (super().clean(value) or "").strip().lower()
@@ -88,8 +86,8 @@ class OpenNowField(forms.CharField):
         raise forms.ValidationError(self.error_messages["invalid"], code="invalid", params={"value": value[:40]})
 
 
-class OpenNowFilter(django_filters.Filter):
-    field_class = OpenNowField
+class SwitchFilter(django_filters.Filter):
+    field_class = SwitchField
 
 
 class SearchForm(forms.Form):
@@ -221,7 +219,20 @@ class ServiceFilter(django_filters.FilterSet):
             "max_value": _("Enter an age of 130 or under."),
         },
     )
-    open_now = OpenNowFilter(label=_("Open now"))
+    open_now = SwitchFilter(
+        label=_("Open now"),
+        error_messages={
+            "invalid": _("We did not understand “%(value)s” for open now, so we showed services whatever their hours.")
+        },
+    )
+    taking_new = SwitchFilter(
+        label=_("Only services taking new people"),
+        error_messages={
+            "invalid": _(
+                "We did not understand “%(value)s” for taking new people, so we showed services whatever their answer."
+            )
+        },
+    )
     sort = django_filters.ChoiceFilter(
         label=_("Sort by"),
         choices=list(SORTS.items()),
@@ -259,6 +270,7 @@ class ServiceFilter(django_filters.FilterSet):
             bbox=data.get("bbox"),
             age=data.get("age"),
             open_now=bool(data.get("open_now")),
+            taking_new=bool(data.get("taking_new")),
             sort=data.get("sort") or "",
             **{name: values(name) for name in FACETS},
         )

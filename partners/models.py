@@ -59,6 +59,15 @@ class ReferralMethod(models.TextChoices):
     IN_PERSON = "in-person", _("In person")
 
 
+class Capacity(models.TextChoices):
+    """A service's answer to "are you taking new people?": a fact about today, kept with
+    when it was given (editing/capacity.py records it; partners/capacity.py ages it)."""
+
+    OPEN = "open", _("Taking new people")
+    WAITING = "waiting", _("Waiting list")
+    CLOSED = "closed", _("Not taking new people for now")
+
+
 class TextDirection(models.TextChoices):
     LTR = "ltr", _("Left to right")
     RTL = "rtl", _("Right to left")
@@ -457,6 +466,12 @@ class Service(Listing):
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     email = models.EmailField(_("email"), blank=True)
     website = models.URLField(_("website"), blank=True)
+    # The latest capacity answer, copied here from its editing.CapacityAnswer row so search
+    # can filter on it without a join. Not part of the listing: never moderated or versioned.
+    capacity = models.CharField(_("Space for new people"), max_length=10, choices=Capacity.choices, blank=True)
+    capacity_weeks = models.PositiveSmallIntegerField(_("waiting list, in weeks"), null=True, blank=True)
+    capacity_reopens = models.DateField(_("expects to reopen"), null=True, blank=True)
+    capacity_answered = models.DateTimeField(_("space for new people confirmed"), null=True, blank=True)
 
     objects = ServiceQuerySet.as_manager()
 
@@ -513,6 +528,13 @@ class Service(Listing):
     def save_opening_periods(self) -> None:
         """Rebuild the OpeningPeriod rows from `hours`: call after saving changed hours."""
         OpeningPeriod.rebuild(self)
+
+    @property
+    def capacity_now(self):
+        """Its "taking new people?" answer with its age (partners.capacity), or None."""
+        from .capacity import capacity_now
+
+        return capacity_now(self)
 
     def clean(self) -> None:
         _clean_hours(self)

@@ -55,6 +55,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import opening, search_words
+from .capacity import taking_new_people_q
 from .hours import read_hours
 from .models import (
     Attribute,
@@ -128,6 +129,8 @@ class SearchParams:
     gender: tuple[str, ...] = ()
     age: int | None = None
     open_now: bool = False
+    # Only services that said "taking new people" within CAPACITY_VALID_DAYS.
+    taking_new: bool = False
     sort: str = ""
 
     @property
@@ -962,6 +965,8 @@ class Search:
             queryset = queryset.filter(age_q(params.age))
         if params.open_now:
             queryset = queryset.open_at(self.now)
+        if params.taking_new:
+            queryset = queryset.filter(taking_new_people_q())
         if params.place:
             if near is None:
                 near = near_locations(params.place, params.radius).values("service_id")

@@ -10,7 +10,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, npgettext
 
-from feedback.needs import counts_as_search, record_search
+from feedback.needs import counts_as_search, open_result_count, record_search
 from signposting.crisis import crisis_services
 from signposting.crisis_words import suggests_crisis
 
@@ -63,7 +63,9 @@ def search_results(request: HttpRequest) -> HttpResponse:
     results, page_note = _results_page(params, vocabulary, request.GET.get("page"))
     page = results.page
     if counts_as_search(request, 0 if page_note else page.number):
-        record_search(params, results.count)  # unmet need: counts by filters and week, nothing personal
+        # Unmet need: counts by filters and week, nothing personal; services not taking new
+        # people do not meet the need.
+        record_search(params, open_result_count(Search(params, vocabulary), results.count))
     # Words that suggest a crisis open the page with crisis help; nothing about it is kept.
     in_crisis = suggests_crisis(params.q)
     counts = results.option_counts
@@ -79,7 +81,9 @@ def search_results(request: HttpRequest) -> HttpResponse:
         "errors": filterset.error_list(),
         "filter_groups": _filter_groups(params, vocabulary, counts, filterset.form.errors),
         "active_filters": _active_filters(query, params, vocabulary),
-        "filters_chosen": sum(len(params.values(facet)) for facet in FACETS) + (params.age is not None),
+        "filters_chosen": sum(len(params.values(facet)) for facet in FACETS)
+        + (params.age is not None)
+        + params.taking_new,
         "radius_options": radius_options(params.radius),
         "place_errors": [m for name in ("postcode", "lat", "lon", "bbox") for m in filterset.form.errors.get(name, [])],
         "sorts": [(value, SORTS[value]) for value in params.available_sorts],
@@ -304,6 +308,8 @@ def _active_filters(query: QueryDict, params: SearchParams, vocabulary: Vocabula
         active.append(ActiveFilter(_("Age: %(age)s") % {"age": params.age}, _url(query, {"age": None})))
     if params.open_now:
         active.append(ActiveFilter(_("Open now"), _url(query, {"open_now": None})))
+    if params.taking_new:
+        active.append(ActiveFilter(_("Only services taking new people"), _url(query, {"taking_new": None})))
     return active
 
 

@@ -147,6 +147,9 @@ MATRIX: dict[str, Row] = {
     "manage/services/<slug:slug>/": MEMBERS,
     "manage/services/<slug:slug>/confirm/": Row(LOGIN, 404, 302, 302, 302, "post"),
     "manage/services/<slug:slug>/remove/": MEMBERS,
+    "manage/services/<slug:slug>/capacity/": MEMBERS,
+    # A capacity check's one-tap link: whoever holds it, no log-in (the token is the permission).
+    "manage/capacity/<str:token>/": PUBLIC,
     "manage/services/<slug:slug>/translations/<str:language>/": MEMBERS,
     "manage/organisations/<slug:slug>/translations/<str:language>/": MEMBERS,
     # One-tap links from reminder emails: the token is the only key, so everyone holding it
@@ -183,6 +186,7 @@ ADMIN: dict[str, Row] = {
     "admin/api/export/listings.csv": moderators(200),
     "admin/api/export/hsds.zip": moderators(200),
     "admin/feedback/needstat/unmet-need.csv": moderators(200),
+    "admin/editing/capacityanswer/capacity.csv": moderators(200),
 }
 # Every other admin URL is a model's list, add, change, delete or history page (or the
 # short object URL, which redirects to the change page). Nobody but a moderator gets past
@@ -245,6 +249,7 @@ def world(rf, sunrise, owner, editor, stranger, group_moderator):
         "places/<slug:key>": str(place.pk),
         "team/<int:pk>": str(editor_membership.pk),
         "invitation/<str:token>": link.rstrip("/").rsplit("/", 1)[-1],
+        "capacity/<str:token>": make_token("capacity", service, "owner@sunrise.example", answer="open"),
         "confirm/<str:token>": make_token("confirm", service, "owner@sunrise.example"),
         # Someone who never logs in here: logging in changes what a reset token is checked against.
         "<uidb64>": urlsafe_base64_encode(force_bytes(forgetful.pk)),

@@ -17,8 +17,10 @@ from hypothesis import strategies as st
 
 from accounts.models import Claim, Invitation, Membership, User
 from accounts.services import invite
+from editing.links import make_token
+from editing.models import CapacityAnswer
 from feedback.models import ProblemReport
-from partners.models import Organisation
+from partners.models import Organisation, Service
 from signposting.shortlist import SESSION_KEY, SLUG_RE
 from tests.factories import make_location, make_organisation, make_postcode, make_service
 from tests.staff import fast_passwords  # noqa: F401 (autouse fixture)
@@ -55,6 +57,7 @@ SEARCH_PARAMETERS = [
     "gender",
     "age",
     "open_now",
+    "taking_new",
     "sort",
     "page",
 ]
@@ -325,6 +328,18 @@ def test_shortlist_forms_never_fail_and_keep_only_published_slugs(client, direct
     assert all(SLUG_RE.fullmatch(slug) for slug in kept)
 
 
+@FUZZ
+@given(answer=st.sampled_from(["open", "waiting", "closed"]), data=form(["weeks", "reopens"]))
+def test_the_capacity_answer_page_saves_an_answer_or_nothing(client, directory, answer, data):
+    cache.clear()  # no rate limit: this is about the form, not the count
+    service = Service.objects.get(slug="amber")
+    token = make_token("capacity", service, "owner@sunrise.example", answer=answer)
+    before = CapacityAnswer.objects.count()
+    response = client.post(f"/manage/capacity/{token}/", data)
+    assert_not_a_server_error(response, 200, 400)
+    assert CapacityAnswer.objects.count() == before + (response.status_code == 200)
+
+
 def _tampered(token: str, garbage: str, how: int) -> str:
     """A real token with garbage cut in, added, or instead of it."""
     if how == 0:
@@ -338,9 +353,6 @@ def _tampered(token: str, garbage: str, how: int) -> str:
 @FUZZ
 @given(garbage=garbage(), how=st.integers(0, 2), method=st.sampled_from(["get", "post"]), done=st.booleans())
 def test_one_tap_links_never_fail_on_garbage_and_confirm_nothing(client, directory, garbage, how, method, done):
-    from editing.links import make_token
-    from partners.models import Service
-
     cache.clear()  # no rate limit: this is about the token, not the count
     amber = Service.objects.get(slug="amber")
     Service.objects.filter(pk=amber.pk).update(last_verified=None)
