@@ -264,8 +264,8 @@ def test_every_printed_page_of_a_two_page_sheet_repeats_the_title_date_and_qr_co
     assert "It has not been checked in the last 12 months" in everything
 
 
-@pytest.mark.parametrize("width", WIDTHS)
-def test_the_page_a_printed_sheet_opens_says_what_changed_and_is_accessible(request, eight_services, width):
+@pytest.mark.parametrize("width, prefix", [("page", ""), ("phone_page", ""), ("phone_page", "/ar")])
+def test_the_page_a_printed_sheet_opens_says_what_changed_and_is_accessible(request, eight_services, width, prefix):
     page = request.getfixturevalue(width)
     printed = timezone.localdate() - timedelta(days=10)
     before = timezone.now() - timedelta(days=20)
@@ -273,10 +273,16 @@ def test_the_page_a_printed_sheet_opens_says_what_changed_and_is_accessible(requ
     Service.objects.update(updated=before)
     Service.objects.filter(pk=eight_services[1].pk).update(updated=timezone.now())
     Service.objects.filter(pk=eight_services[2].pk).update(status=Status.ARCHIVED)
-    page.goto(f"/shortlist/?service=service-1&service=service-2&service=service-3&printed={printed.isoformat()}")
-    notice = page.get_by_role("region", name=re.compile("Since this sheet was printed on"))
-    expect(notice).to_contain_text("1 service has new details.")
+    page.goto(
+        f"{prefix}/shortlist/?service=service-1&service=service-2&service=service-3&printed={printed.isoformat()}"
+    )
+    notice = page.locator("section.since-printed")
     expect(notice.get_by_role("link", name="Service number 2")).to_have_attribute("href", "#result-service-2")
-    expect(notice).to_contain_text("1 service on the sheet is no longer in the directory")
-    expect(notice).to_contain_text("Service number 3")
+    expect(notice.locator("li").nth(1)).to_have_text("Service number 3")
+    if prefix:
+        expect(page.locator("html")).to_have_attribute("dir", "rtl")
+    else:
+        expect(page.get_by_role("region", name=re.compile("Since this sheet was printed on"))).to_be_visible()
+        expect(notice).to_contain_text("1 service has new details.")
+        expect(notice).to_contain_text("1 service on the sheet is no longer in the directory")
     assert_accessible(page)
