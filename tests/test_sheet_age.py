@@ -313,3 +313,9 @@ def test_a_sheet_s_link_with_services_gone_takes_one_query_more(client, db, djan
     with django_assert_num_queries(SHARED_QUERIES + 1):
         response = client.get("/shortlist/", {"service": slugs, "printed": PRINTED.isoformat()})
     assert response.context["since"]["gone"] == gone
+
+
+def test_the_warning_in_arabic_counts_twelve_months_as_arabic_does(client, db):
+    make_service("Amber", slug="amber", last_verified=days_ago(400))
+    content = sheet(client, "amber", prefix="/ar")
+    assert "خلال آخر 12 شهرًا" in content  # 11 to 99 take the accusative singular
