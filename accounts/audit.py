@@ -7,10 +7,13 @@ from django.db import models
 from .models import AuditEntry, User
 
 
-def log_action(action: str, user: User | None, data: dict[str, Any] | None = None, *, target=None) -> AuditEntry:
+def log_action(
+    action: str, user: User | None, data: dict[str, Any] | None = None, *, target=None, email: str = ""
+) -> AuditEntry:
     """Record that `user` did `action` (an accounts.models.Action) to `target`, with details in `data`.
 
-    `data` must be JSON-serialisable; for changes, give "before" and "after"."""
+    `data` must be JSON-serialisable; for changes, give "before" and "after". `email` names
+    who acted when nobody was logged in (the address an emailed one-tap link was sent to)."""
     organisation = None
     if target is not None:
         is_organisation = target._meta.model_name == "organisation"
@@ -18,7 +21,7 @@ def log_action(action: str, user: User | None, data: dict[str, Any] | None = Non
     authenticated = user is not None and user.is_authenticated
     return AuditEntry.objects.create(
         user=user if authenticated else None,
-        user_email=user.email if authenticated else "",
+        user_email=user.email if authenticated else email,
         action=action,
         organisation=organisation,
         object_type=target._meta.model_name if isinstance(target, models.Model) else "",

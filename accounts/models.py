@@ -262,6 +262,8 @@ class Action(models.TextChoices):
     CHANGE_REJECTED = "revision.rejected", _("Change rejected")
     VERSION_RESTORED = "revision.restored", _("Earlier version restored")
     CONFIRMED = "listing.confirmed", _("Confirmed still correct")
+    CONFIRMED_BY_LINK = "listing.confirmed_by_link", _("Confirmed still correct through an emailed link")
+    ONE_TAP_LINK_SENT = "listing.link_sent", _("One-tap confirmation link sent")
     REMINDER_SENT = "reminder.sent", _("Freshness reminder sent")
 
 

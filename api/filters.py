@@ -8,21 +8,21 @@ distance annotation can still aggregate over a service's locations.
 Anything malformed or unknown becomes a ParameterError, which the views answer
 with a 400 naming the parameter."""
 
-import math
 import re
 import uuid
 from datetime import UTC, datetime, time
+from functools import cached_property
 
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Count, F, FloatField, Min, Q, QuerySet, Value
-from django.db.models.functions import ASin, Cos, Least, Power, Radians, Sin, Sqrt
+from django.db.models import Count, F, Min, Q, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation.trans_real import parse_accept_lang_header
 
+from partners import search as engine
 from partners.languages import base_code, is_translation_language, translation_languages
 from partners.models import (
     Attribute,
@@ -45,7 +45,6 @@ MAX_PER_PAGE = 100
 MAX_SEARCH_LENGTH = 200
 # More words than this add nothing to a directory search but cost a subquery each.
 MAX_SEARCH_WORDS = 10
-EARTH_RADIUS_METRES = 6_371_008.8
 
 
 class ParameterError(Exception):
@@ -324,22 +323,21 @@ class ServiceFilter(django_filters.FilterSet):
     def _with(queryset: QuerySet, **lookup) -> QuerySet:
         return queryset.filter(pk__in=Service.objects.filter(**lookup).values("pk"))
 
+    @cached_property
+    def vocabulary(self) -> engine.Vocabulary:
+        return engine.Vocabulary.load()
+
+    def _facet(self, queryset: QuerySet, facet: str, values) -> QuerySet:
+        """A filter of the public search, with the same meaning (partners.search.facet_q)."""
+        values = [getattr(value, "code", None) or getattr(value, "slug", value) for value in values or []]
+        return queryset.filter(engine.facet_q(facet, values, self.vocabulary)) if values else queryset
+
     def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        """Every word must appear in the name, description, organisation, support
-        types, communities or language names (in English or the language's own)."""
-        for word in words(value):
-            queryset = queryset.filter(
-                pk__in=Service.objects.filter(
-                    Q(name__icontains=word)
-                    | Q(description__icontains=word)
-                    | Q(organisation__name__icontains=word)
-                    | Q(support_types__name__icontains=word)
-                    | Q(communities__name__icontains=word)
-                    | Q(service_languages__language__name__icontains=word)
-                    | Q(service_languages__language__autonym__icontains=word)
-                ).values("pk")
-            )
-        return queryset
+        """The public search's keywords (partners.search): every word must match, through
+        its stems, everyday synonyms, small typos, names of support types, languages and
+        communities, and the listings' translations."""
+        keywords = engine.parse_keywords(" ".join(words(value)), self.vocabulary)
+        return queryset.filter(engine.keywords_q(keywords)) if keywords else queryset
 
     def filter_terms(self, queryset: QuerySet, name: str, value: list[Term]) -> QuerySet:
         condition = Q()
@@ -358,39 +356,31 @@ class ServiceFilter(django_filters.FilterSet):
         return queryset.filter(Q(updated__gte=value) | Q(organisation__updated__gte=value))
 
     def filter_language(self, queryset: QuerySet, name: str, value) -> QuerySet:
-        return self._with(queryset, service_languages__language__in=list(value)) if value else queryset
+        return self._facet(queryset, "language", value)
 
     def filter_community(self, queryset: QuerySet, name: str, value) -> QuerySet:
-        if not value:
-            return queryset
-        # A service for all racialised communities serves every community.
-        slugs = {community.slug for community in value} | {Community.ALL}
-        return self._with(queryset, communities__slug__in=slugs)
+        return self._facet(queryset, "community", value)
 
     def filter_support(self, queryset: QuerySet, name: str, value) -> QuerySet:
-        return self._with(queryset, support_types__in=list(value)) if value else queryset
+        return self._facet(queryset, "support", value)
 
     def filter_attribute(self, queryset: QuerySet, name: str, value) -> QuerySet:
-        return self._with(queryset, attributes__in=list(value)) if value else queryset
+        return self._facet(queryset, "attribute", value)
 
     def filter_mode(self, queryset: QuerySet, name: str, value) -> QuerySet:
-        return self._with(queryset, modes__in=list(value)) if value else queryset
+        return self._facet(queryset, "mode", value)
 
     def filter_referral(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:
-        return self._with(queryset, referral_routes__kind__in=value)
+        return self._facet(queryset, "referral", value)
 
     def filter_cost(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:
-        return queryset.filter(cost__in=value)
+        return self._facet(queryset, "cost", value)
 
     def filter_gender(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:
-        # "Can I use this?": a woman can use services for women and services for anyone.
-        return queryset.filter(gender__in={*value, Gender.ANY})
+        return self._facet(queryset, "gender", value)
 
     def filter_age(self, queryset: QuerySet, name: str, value: int) -> QuerySet:
-        # A blank bound is no limit.
-        return queryset.filter(
-            (Q(min_age__isnull=True) | Q(min_age__lte=value)) & (Q(max_age__isnull=True) | Q(max_age__gte=value))
-        )
+        return queryset.filter(engine.age_q(value))
 
 
 class OrganisationFilter(django_filters.FilterSet):
@@ -417,17 +407,9 @@ class OrganisationFilter(django_filters.FilterSet):
 
 
 def distance_metres(place: Place, latitude: str, longitude: str):
-    """Great-circle (haversine) distance from a place to a row's coordinates, in the
-    database so results can be ordered and limited before paging."""
-    lat0 = math.radians(place.latitude)
-    lon0 = math.radians(place.longitude)
-    lat, lon = Radians(F(latitude)), Radians(F(longitude))
-    half = Value(2.0)
-    a = Power(Sin((lat - Value(lat0)) / half), 2) + Value(math.cos(lat0)) * Cos(lat) * Power(
-        Sin((lon - Value(lon0)) / half), 2
-    )
-    # Least() guards asin against rounding just above 1.
-    return Value(2 * EARTH_RADIUS_METRES) * ASin(Sqrt(Least(a, Value(1.0))), output_field=FloatField())
+    """Distance in metres from a place to a row's coordinates, in the database so results can
+    be ordered and limited before paging: the site's own great-circle rule."""
+    return engine.haversine(place.latitude, place.longitude, latitude, longitude, engine.EARTH_RADIUS_METRES)
 
 
 def services_near(queryset: QuerySet[Service], place: Place, proximity: float | None) -> QuerySet[Service]:

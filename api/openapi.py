@@ -76,8 +76,11 @@ def parameters() -> dict[str, dict]:
         "search": _query(
             "search",
             _(
-                "Words to look for in service names and descriptions, organisation names, support types, "
-                "communities and language names (in English or in the language itself). Every word must match."
+                "Words to look for, searched exactly as the site's own search does: service names and "
+                "descriptions, organisation names, support types, communities, language names (in English or "
+                "in the language itself) and the listings' translations, with plurals, everyday synonyms "
+                "(grief finds bereavement), words typed in the interface languages and, on PostgreSQL, small "
+                "typos. Every word must match."
             ),
             {"type": "string", "maxLength": MAX_SEARCH_LENGTH},
         ),

@@ -274,6 +274,9 @@ AXES_USERNAME_CALLABLE = "accounts.models.axes_username"
 AXES_VERBOSE = False
 # Invitation links for organisation staff stop working after this many days.
 INVITATION_VALID_DAYS = env_int("INVITATION_VALID_DAYS", 14)
+# One-tap links in emails (confirm a listing, answer a capacity check) stop working after
+# this many days. They need no log-in and do one thing to one listing (editing/links.py).
+ONE_TAP_LINK_DAYS = env_int("ONE_TAP_LINK_DAYS", 60)
 # django-axes's records of logins and failed logins are deleted after this many days by
 # the daily `purge_old_records` (the privacy page cites it).
 LOGIN_RECORDS_KEPT_DAYS = env_int("LOGIN_RECORDS_KEPT_DAYS", 30)
@@ -424,6 +427,7 @@ for _name, _value, _low, _high in (
     ("MAP_ZOOM", MAP_ZOOM, 0, 19),
     ("REMINDER_INTERVAL_DAYS", REMINDER_INTERVAL_DAYS, 1, 3650),
     ("INVITATION_VALID_DAYS", INVITATION_VALID_DAYS, 1, 365),
+    ("ONE_TAP_LINK_DAYS", ONE_TAP_LINK_DAYS, 1, 365),
     ("LOGIN_RECORDS_KEPT_DAYS", LOGIN_RECORDS_KEPT_DAYS, 1, 3650),
     ("PROBLEM_REPORTS_PER_HOUR", PROBLEM_REPORTS_PER_HOUR, 1, 1000),
     ("CLAIMS_PER_HOUR", CLAIMS_PER_HOUR, 1, 1000),

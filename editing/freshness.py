@@ -108,19 +108,21 @@ def send_freshness_reminders(today: date | None = None) -> ReminderReport:
             report.nobody_to_remind.append(organisation)
             continue
         try:
-            new = _remind(organisation, items, recipients, today)
+            new, new_emails = _remind(organisation, items, recipients, today)
         except Exception as error:  # one organisation's mail failure must not stop the rest
             report.failed.append((organisation, str(error)))
             continue
         if new:
-            report.emails_sent += 1
+            report.emails_sent += new_emails
             report.listings += len(new)
     return report
 
 
-def _remind(organisation: Organisation, items: list[Due], recipients: list[str], today: date) -> list[Due]:
+def _remind(organisation: Organisation, items: list[Due], recipients: list[str], today: date) -> tuple[list[Due], int]:
+    """The listings reminded about now, and the number of emails queued (one per recipient)."""
     with transaction.atomic():
         new = []
+        sent = 0
         for item in items:
             try:
                 with transaction.atomic():
@@ -136,14 +138,15 @@ def _remind(organisation: Organisation, items: list[Due], recipients: list[str],
                 continue  # already reminded about this listing for this due date and round
             new.append(item)
         if new:
-            # One email per organisation, listing everything due, so a small charity gets one message.
-            # Queued inside the transaction: the reminder rows and the email are kept together or not at
-            # all (if it cannot even be queued, tomorrow's run tries again); the task worker sends it.
-            emails.send_freshness_reminder(organisation, items, recipients)
+            # One email per organisation and recipient, listing everything due, so a small charity gets one
+            # message each; each carries its own one-tap links, made for the address it goes to. Queued inside
+            # the transaction: the reminder rows and the emails are kept together or not at all (if they cannot
+            # even be queued, tomorrow's run tries again); the task worker sends them.
+            sent = emails.send_freshness_reminder(organisation, items, recipients)
             log_action(
                 Action.REMINDER_SENT,
                 None,
                 {"to": recipients, "listings": [str(i.listing) for i in new]},
                 target=organisation,
             )
-    return new
+    return new, sent

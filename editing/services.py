@@ -368,14 +368,32 @@ def restore_revision(revision: Revision, moderator: User) -> Revision:
     return restored
 
 
-def confirm_listing(listing: Listing, user: User) -> None:
-    """'Still correct': the listing was checked today. Not a change, so open forms stay valid."""
+def confirm_listing(listing: Listing, user: User | None = None, *, via_link_email: str = "") -> None:
+    """'Still correct': the listing was checked today. Not a change, so open forms stay valid.
+
+    Either a logged-in `user` confirms, or whoever holds a one-tap link emailed to
+    `via_link_email` (editing/links.py); the audit log says which, and the address."""
+    if (user is None) == (not via_link_email):
+        raise ValueError("Confirm as a user or through an emailed link, not both or neither.")
     today = timezone.localdate()
     with transaction.atomic():
         # update(), not save(): saving would touch `updated` and make colleagues' open forms conflict.
         type(listing).objects.filter(pk=listing.pk).update(last_verified=today)
         listing.last_verified = today
-        log_action(Action.CONFIRMED, user, {"last_verified": today.isoformat()}, target=listing)
+        data = {"last_verified": today.isoformat()}
+        if via_link_email:
+            data["email"] = via_link_email
+            log_action(Action.CONFIRMED_BY_LINK, None, data, target=listing, email=via_link_email)
+        else:
+            log_action(Action.CONFIRMED, user, data, target=listing)
+
+
+def send_one_tap_link(listing: Listing, address: str, moderator: User) -> None:
+    """A moderator emails `address` (which need not have an account) a one-tap "still
+    correct" link for `listing`; the audit log records who sent it to whom."""
+    with transaction.atomic():
+        emails.send_one_tap_link(listing, address)
+        log_action(Action.ONE_TAP_LINK_SENT, moderator, {"to": address, "purpose": "confirm"}, target=listing)
 
 
 # --- Writing live rows ------------------------------------------------------------

@@ -24,4 +24,7 @@ urlpatterns = [
     path("services/<slug:slug>/confirm/", views.confirm_service, name="confirm_service"),
     path("services/<slug:slug>/remove/", views.service_withdraw, name="service_withdraw"),
     path("services/<slug:slug>/translations/<str:language>/", views.service_translation, name="service_translation"),
+    # From a reminder email, no log-in needed: see editing/one_tap.py.
+    path("confirm/<str:token>/", views.one_tap_confirm, name="one_tap_confirm"),
+    path("confirm/<str:token>/done/", views.one_tap_confirmed, name="one_tap_confirmed"),
 ]

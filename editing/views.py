@@ -7,14 +7,17 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import services as account_services
 from accounts.forms import InviteForm, error_summary
 from accounts.models import Membership
 from partners.languages import autonym, direction, english_name, is_translation_language, translation_languages
 from partners.models import Organisation, Service, Status
+from partners.search import public_services, with_listing_details
+from partners.translations import with_translations
 
 from . import services
 from .diff import diff
@@ -28,7 +31,9 @@ from .forms import (
     language_formset,
     way_in_forms,
 )
+from .freshness import due_date
 from .models import Revision, RevisionState
+from .one_tap import manage_url, one_tap_page, read_one_tap, too_many_taps
 
 
 def get_organisation_for(user, slug: str, *, team: bool = False) -> Organisation:
@@ -132,6 +137,55 @@ def confirm_service(request: HttpRequest, slug: str) -> HttpResponse:
     services.confirm_listing(service, request.user)
     messages.success(request, _("Thank you. %(name)s is marked as checked today.") % {"name": service.name})
     return redirect("editing:dashboard")
+
+
+# --- "Still correct" from an emailed link, without logging in ---------------------
+
+
+def _as_the_public_sees_it(listing: Organisation | Service) -> dict:
+    """Context for templates/editing/_public_listing.html: the listing with what its public page shows."""
+    if isinstance(listing, Service):
+        service = with_listing_details(Service.objects.filter(pk=listing.pk)).get()
+        return {"listing": service, "is_service": True, "manage_url": manage_url(service)}
+    organisation = with_translations(Organisation.objects.filter(pk=listing.pk)).get()
+    return {
+        "listing": organisation,
+        "is_service": False,
+        "organisation_services": public_services().filter(organisation=organisation).order_by("name", "pk"),
+        "manage_url": manage_url(organisation),
+    }
+
+
+@one_tap_page
+@require_http_methods(["GET", "HEAD", "POST"])
+def one_tap_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """Whoever holds a "still correct" link from a reminder email (editing/one_tap.py): the
+    listing as the public sees it; the button (a POST) confirms it, for the address the
+    link was sent to. Opening the page changes nothing."""
+    if request.method == "POST" and (limited := too_many_taps(request)) is not None:
+        return limited
+    tap = read_one_tap(request, "confirm", token)
+    if isinstance(tap, HttpResponse):
+        return tap
+    if request.method == "POST":
+        services.confirm_listing(tap.listing, via_link_email=tap.email)
+        return redirect("editing:one_tap_confirmed", token=token)
+    return render(request, "editing/one_tap_confirm.html", _as_the_public_sees_it(tap.listing))
+
+
+@one_tap_page
+@require_GET
+def one_tap_confirmed(request: HttpRequest, token: str) -> HttpResponse:
+    """After the button: thank you, and the date the listing now shows. Not confirmed today
+    (someone opened this address by hand)? Back to the question."""
+    tap = read_one_tap(request, "confirm", token)
+    if isinstance(tap, HttpResponse):
+        return tap
+    listing = tap.listing
+    if listing.last_verified != timezone.localdate():
+        return redirect("editing:one_tap_confirm", token=token)
+    context = {"listing": listing, "manage_url": manage_url(listing), "next_check": due_date(listing)}
+    return render(request, "editing/one_tap_confirmed.html", context)
 
 
 # --- Submitting changes -----------------------------------------------------------

@@ -2,10 +2,17 @@ from datetime import timedelta
 
 from django import forms
 from django.conf import settings
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db.models import Count, Q
+from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from editing.one_tap import contact_email
+from editing.services import send_one_tap_link
 
 from .languages import autonym, english_name, translation_languages
 from .models import (
@@ -64,6 +71,51 @@ def mark_checked(modeladmin, request, queryset):
     modeladmin.message_user(request, _("%(n)d listing(s) marked as checked today.") % {"n": updated})
 
 
+@admin.action(description=_("Email a one-tap confirmation link"), permissions=["change"])
+def email_one_tap_link(modeladmin, request, queryset):
+    """Ask for the address for each selected public listing (its contact email to start
+    with), then email each a one-tap "still correct" link: no account needed."""
+    listings = list(queryset.order_by("pk"))
+    if queryset.model is Service:
+        listings = list(queryset.select_related("organisation").prefetch_related("referral_routes").order_by("pk"))
+    rows = []
+    for listing in listings:
+        organisation = listing.organisation if isinstance(listing, Service) else listing
+        public = listing.is_published and organisation.is_published
+        field = f"email-{listing.pk}"
+        address = request.POST.get(field, contact_email(listing) if public else "").strip()
+        rows.append({"listing": listing, "public": public, "field": field, "address": address, "error": ""})
+    sendable = [row for row in rows if row["public"]]
+    if not sendable:
+        message = _("None of the selected listings is public, so there is nothing to confirm.")
+        modeladmin.message_user(request, message, messages.WARNING)
+        return None
+    if "send" in request.POST:
+        for row in sendable:
+            if row["address"]:
+                try:
+                    validate_email(row["address"])
+                except ValidationError:
+                    row["error"] = _("Enter an email address like name@example.org, or leave it blank to skip.")
+        if not any(row["error"] for row in sendable):
+            sent = [row for row in sendable if row["address"]]
+            for row in sent:
+                send_one_tap_link(row["listing"], row["address"], request.user)
+            modeladmin.message_user(request, _("%(n)d one-tap link(s) emailed.") % {"n": len(sent)})
+            return None
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "opts": modeladmin.opts,
+        "title": _("Email a one-tap confirmation link"),
+        "rows": rows,
+        "sendable": sendable,
+        "action_name": "email_one_tap_link",
+        "checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        "days": settings.ONE_TAP_LINK_DAYS,
+    }
+    return TemplateResponse(request, "admin/partners/one_tap_link.html", context)
+
+
 class LocationInline(admin.StackedInline):
     model = Location
     extra = 0
@@ -119,7 +171,7 @@ class OrganisationAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     readonly_fields = ["public_id", "created", "updated"]
     inlines = [LocationInline, ServiceInline, OrganisationTranslationInline]
-    actions = [publish, archive, mark_checked]
+    actions = [publish, archive, mark_checked, email_one_tap_link]
     date_hierarchy = "updated"
 
     def get_queryset(self, request):
@@ -172,7 +224,7 @@ class ServiceAdmin(admin.ModelAdmin):
     readonly_fields = ["public_id", "created", "updated"]
     exclude = ["locations"]
     inlines = [ServiceLanguageInline, ReferralRouteInline, ServiceLocationInline, ServiceTranslationInline]
-    actions = [publish, archive, mark_checked]
+    actions = [publish, archive, mark_checked, email_one_tap_link]
     fieldsets = [
         (None, {"fields": ["organisation", "name", "slug", "status", "description"]}),
         (

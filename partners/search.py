@@ -83,7 +83,8 @@ PAGE_SIZE = 10
 MAP_MAX_POINTS = 1000
 MAP_CLUSTER_GRID = 24
 # Mean Earth radius (IUGG), in miles: haversine on it is within 0.5% of the geodesic.
-EARTH_RADIUS_MILES = 6371.0088 / 1.609344
+EARTH_RADIUS_METRES = 6_371_008.8
+EARTH_RADIUS_MILES = EARTH_RADIUS_METRES / 1609.344
 MILES_PER_DEGREE_LATITUDE = 69.0
 # Longest keyword text we read, in words; longer queries are trimmed.
 MAX_TERMS = 8
@@ -795,17 +796,33 @@ def keyword_backend(keywords: Keywords, backend: str | None = None):
     return PostgresKeywords(keywords) if backend == "postgres" else BasicKeywords(keywords)
 
 
+def keywords_q(keywords: Keywords, engine=None, *, every: bool = True) -> Q:
+    """The services that match the keywords: every term (or, with every=False, any term),
+    each through its stems, synonyms, typos and translations. The one keyword rule of the
+    site, the map and the API."""
+    engine = engine or keyword_backend(keywords)
+    conditions = [engine.condition(term, i) for i, term in enumerate(keywords.terms)]
+    combined = conditions[0]
+    for condition in conditions[1:]:
+        combined = (combined & condition) if every else (combined | condition)
+    return combined
+
+
 # --- Place ------------------------------------------------------------------------
 
 
-def haversine_miles(latitude: float, longitude: float, lat_field: str, lon_field: str) -> Expression:
-    """Great-circle distance in miles from a point to the point in two fields, in SQL."""
+def haversine(
+    latitude: float, longitude: float, lat_field: str, lon_field: str, earth_radius: float = EARTH_RADIUS_MILES
+) -> Expression:
+    """Great-circle distance from a point to the point in two fields, in SQL, in the unit of
+    earth_radius (miles by default; the API passes EARTH_RADIUS_METRES). The one distance
+    rule of the site, the map and the API."""
     lat1 = math.radians(latitude)
     half_dlat = (Radians(F(lat_field)) - Value(lat1)) / Value(2.0)
     half_dlon = (Radians(F(lon_field)) - Value(math.radians(longitude))) / Value(2.0)
     a = Power(Sin(half_dlat), 2) + Value(math.cos(lat1)) * Cos(Radians(F(lat_field))) * Power(Sin(half_dlon), 2)
     # Least(): rounding must never push asin() out of its domain.
-    return Value(2 * EARTH_RADIUS_MILES) * ASin(Sqrt(Least(a, Value(1.0))))
+    return Value(2 * earth_radius) * ASin(Sqrt(Least(a, Value(1.0))), output_field=FloatField())
 
 
 def distance_box(latitude: float, longitude: float, radius: float) -> tuple[float, float, float, float]:
@@ -829,9 +846,7 @@ def near_locations(place: Place, radius: float) -> QuerySet:
     box = distance_box(place.latitude, place.longitude, radius)
     return (
         ServiceLocation.objects.filter(in_box(box))
-        .annotate(
-            distance=haversine_miles(place.latitude, place.longitude, "location__latitude", "location__longitude")
-        )
+        .annotate(distance=haversine(place.latitude, place.longitude, "location__latitude", "location__longitude"))
         .filter(distance__lte=radius)
     )
 
@@ -953,11 +968,7 @@ class Search:
         # Built once per search (and once more if relaxed): it is the costliest part to build.
         key = "any" if self.relaxed else "all"
         if key not in self._keyword_conditions:
-            conditions = [self.engine.condition(term, i) for i, term in enumerate(self.keywords.terms)]
-            combined = conditions[0]
-            for condition in conditions[1:]:
-                combined = (combined | condition) if self.relaxed else (combined & condition)
-            self._keyword_conditions[key] = combined
+            self._keyword_conditions[key] = keywords_q(self.keywords, self.engine, every=not self.relaxed)
         return self._keyword_conditions[key]
 
     def ordered(self) -> QuerySet[Service]:
@@ -971,7 +982,7 @@ class Search:
         if params.place:
             # The nearest of each service's places: a grouped join, not a subquery per row.
             box = distance_box(params.place.latitude, params.place.longitude, params.radius)
-            distance = haversine_miles(
+            distance = haversine(
                 params.place.latitude, params.place.longitude, "locations__latitude", "locations__longitude"
             )
             queryset = queryset.annotate(distance=Min(distance, filter=in_box(box, prefix="locations__")))

@@ -23,6 +23,7 @@ from accounts.models import Membership
 from accounts.services import invite, submit_claim
 from api.hsds import location_id, service_at_location_uuid
 from api.taxonomies import SUPPORT, all_terms
+from editing.links import make_token
 from editing.services import listing_version, snapshot_service, submit_revision
 from feedback.services import submit_report
 from partners.models import Service
@@ -148,6 +149,10 @@ MATRIX: dict[str, Row] = {
     "manage/services/<slug:slug>/remove/": MEMBERS,
     "manage/services/<slug:slug>/translations/<str:language>/": MEMBERS,
     "manage/organisations/<slug:slug>/translations/<str:language>/": MEMBERS,
+    # One-tap links from reminder emails: the token is the only key, so everyone holding it
+    # gets the same page, logged in or not (what it refuses is in tests/test_one_tap_confirm.py).
+    "manage/confirm/<str:token>/": PUBLIC,
+    "manage/confirm/<str:token>/done/": PUBLIC,  # the service was checked today
     # The admin: see ADMIN and ADMIN_MODEL_PAGES below.
 }
 
@@ -240,6 +245,7 @@ def world(rf, sunrise, owner, editor, stranger, group_moderator):
         "places/<slug:key>": str(place.pk),
         "team/<int:pk>": str(editor_membership.pk),
         "invitation/<str:token>": link.rstrip("/").rsplit("/", 1)[-1],
+        "confirm/<str:token>": make_token("confirm", service, "owner@sunrise.example"),
         # Someone who never logs in here: logging in changes what a reset token is checked against.
         "<uidb64>": urlsafe_base64_encode(force_bytes(forgetful.pk)),
         "<uidb64>/<token>": default_token_generator.make_token(forgetful),

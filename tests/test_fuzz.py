@@ -7,12 +7,12 @@ values that mean something so the search gets past its first checks. Each test
 runs a bounded number of examples against the real (test) database, so the file
 stays well under a minute on SQLite."""
 
-from urllib.parse import quote_from_bytes
+from urllib.parse import quote, quote_from_bytes
 
 import pytest
 from django.core import mail
 from django.core.cache import cache
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from accounts.models import Claim, Invitation, Membership, User
@@ -329,3 +329,31 @@ def test_shortlist_forms_never_fail_and_keep_only_published_slugs(client, direct
     kept = client.session.get(SESSION_KEY, [])
     assert set(kept) <= {"amber", "birch"}
     assert all(SLUG_RE.fullmatch(slug) for slug in kept)
+
+
+def _tampered(token: str, garbage: str, how: int) -> str:
+    """A real token with garbage cut in, added, or instead of it."""
+    if how == 0:
+        return garbage
+    if how == 1:
+        return token + garbage
+    middle = len(token) // 2
+    return token[:middle] + garbage + token[middle + 1 :]
+
+
+@FUZZ
+@given(garbage=garbage(), how=st.integers(0, 2), method=st.sampled_from(["get", "post"]), done=st.booleans())
+def test_one_tap_links_never_fail_on_garbage_and_confirm_nothing(client, directory, garbage, how, method, done):
+    from editing.links import make_token
+    from partners.models import Service
+
+    cache.clear()  # no rate limit: this is about the token, not the count
+    amber = Service.objects.get(slug="amber")
+    Service.objects.filter(pk=amber.pk).update(last_verified=None)
+    good = make_token("confirm", amber, "owner@sunrise.example")
+    token = _tampered(good, garbage, how)
+    assume(token != good)
+    path = f"/manage/confirm/{quote(token, safe='')}/" + ("done/" if done else "")
+    response = getattr(client, method)(path)
+    assert_not_a_server_error(response, 200, 302, 400, 404, 405, 410)
+    assert Service.objects.get(pk=amber.pk).last_verified is None

@@ -28,7 +28,8 @@ CHROMIUM_ARGS = [
     "--disable-quic",
     "--no-first-run",
 ]
-PHONE = {"width": 375, "height": 740}
+# The phone the issues name: a 390 by 844 screen (a common mid-size phone).
+PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 
 
@@ -82,8 +83,15 @@ def page(browser: Browser, live_server, reference_data) -> Page:
 
 
 @pytest.fixture
-def phone_page(browser: Browser, live_server, reference_data) -> Page:
+def phone(browser: Browser, live_server, reference_data) -> Page:
     page = _open_page(browser, live_server, viewport=PHONE, is_mobile=True, has_touch=True)
+    yield page
+    _close_page(page)
+
+
+@pytest.fixture
+def no_js_phone(browser: Browser, live_server, reference_data) -> Page:
+    page = _open_page(browser, live_server, viewport=PHONE, is_mobile=True, java_script_enabled=False)
     yield page
     _close_page(page)
 

@@ -2,17 +2,15 @@
 laid out in the right direction, and usable with the keyboard only or without JavaScript."""
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import expect
 
 from directory import languages
 from partners.models import Organisation
-from tests.browser.conftest import DESKTOP, _close_page, _open_page, assert_accessible
+from tests.browser.conftest import DESKTOP, PHONE, assert_accessible
 from tests.browser.test_search_browser import directory, offline_tiles, tab_to  # noqa: F401 (fixture)
 
 # Every test here uses the search tests' listings (the `directory` fixture).
 pytestmark = pytest.mark.usefixtures("directory")
-
-PHONE = {"width": 390, "height": 844}
 
 PAGES = [
     "/",
@@ -25,13 +23,6 @@ PAGES = [
     "/for-professionals/",
     "/about/data/",
 ]
-
-
-@pytest.fixture
-def phone(browser: Browser, live_server, reference_data) -> Page:
-    page = _open_page(browser, live_server, viewport=PHONE, is_mobile=True, has_touch=True)
-    yield page
-    _close_page(page)
 
 
 @pytest.mark.parametrize("code", ["ur", "pl"])

@@ -187,11 +187,11 @@ def test_still_correct_works_without_javascript(no_js_page, listing):
     expect(no_js_page.get_by_text("is marked as checked today")).to_be_visible()
 
 
-def test_dashboard_is_accessible_on_a_phone(phone_page, listing):
+def test_dashboard_is_accessible_on_a_phone(phone, listing):
     make_member(listing.organisation, email="owner@sunrise.example")
-    log_in(phone_page, "owner@sunrise.example")
-    expect(phone_page.get_by_role("heading", level=1)).to_have_text("Your listings")
-    assert_accessible(phone_page)
+    log_in(phone, "owner@sunrise.example")
+    expect(phone.get_by_role("heading", level=1)).to_have_text("Your listings")
+    assert_accessible(phone)
 
 
 def test_claim_page_is_accessible_and_sends_a_claim(page, listing):
@@ -244,18 +244,18 @@ def test_an_archived_organisation_says_so_accessibly(page, listing):
     assert_accessible(page)
 
 
-def test_staff_translate_a_service_into_urdu_on_a_phone(phone_page, listing):
+def test_staff_translate_a_service_into_urdu_on_a_phone(phone, listing):
     """From the service form's Translations section to a pending change in a phone-sized
     window (plain links and a plain form: nothing needs JavaScript); axe passes and the
     Urdu box is right to left."""
     make_member(listing.organisation, email="owner@sunrise.example")
-    log_in(phone_page, "owner@sunrise.example")
-    phone_page.goto("/manage/services/womens-talking-circle/")
-    phone_page.get_by_role("link", name="اردو (Urdu)").click()
-    description = phone_page.get_by_label("What the service offers")
+    log_in(phone, "owner@sunrise.example")
+    phone.goto("/manage/services/womens-talking-circle/")
+    phone.get_by_role("link", name="اردو (Urdu)").click()
+    description = phone.get_by_label("What the service offers")
     assert description.get_attribute("dir") == "rtl" and description.get_attribute("lang") == "ur"
-    assert_accessible(phone_page)
+    assert_accessible(phone)
     description.fill("ہم ہر منگل کو ملتے ہیں")
-    phone_page.get_by_role("button", name="Send for approval").click()
-    expect(phone_page.get_by_text("waiting for a moderator")).to_be_visible()
+    phone.get_by_role("button", name="Send for approval").click()
+    expect(phone.get_by_text("waiting for a moderator")).to_be_visible()
     assert Revision.objects.pending().get().snapshot["translations"]["ur"]["description"] == "ہم ہر منگل کو ملتے ہیں"

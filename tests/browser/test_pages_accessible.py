@@ -28,10 +28,10 @@ def test_about_data_page_has_no_accessibility_violations(page):
 
 
 @pytest.mark.parametrize("path", ["/services/womens-talking-circle/", "/organisations/sunrise-wellbeing/"])
-def test_listing_pages_have_no_accessibility_violations_on_a_phone(phone_page, listing, path):
-    phone_page.goto(path)
-    assert phone_page.get_by_role("heading", level=1).count() == 1
-    assert_accessible(phone_page)
+def test_listing_pages_have_no_accessibility_violations_on_a_phone(phone, listing, path):
+    phone.goto(path)
+    assert phone.get_by_role("heading", level=1).count() == 1
+    assert_accessible(phone)
 
 
 def test_skip_link_is_first_stop_and_moves_focus_to_main(page, listing):
@@ -46,9 +46,9 @@ def test_skip_link_is_first_stop_and_moves_focus_to_main(page, listing):
 @pytest.mark.parametrize(
     "path", ["/services/womens-talking-circle/", "/search/", "/shortlist/print/?service=womens-talking-circle"]
 )
-def test_pages_in_urdu_with_translated_and_english_text_have_no_violations(phone_page, listing, path):
+def test_pages_in_urdu_with_translated_and_english_text_have_no_violations(phone, listing, path):
     # Urdu description (right to left), English name and opening hours marked lang="en".
     ServiceTranslation.objects.create(service=listing, language="ur", description="ہم ہر منگل کو ملتے ہیں")
-    phone_page.goto(f"/ur{path}")
-    assert phone_page.locator('[lang="ur"][dir="rtl"]').count() >= 1
-    assert_accessible(phone_page)
+    phone.goto(f"/ur{path}")
+    assert phone.locator('[lang="ur"][dir="rtl"]').count() >= 1
+    assert_accessible(phone)

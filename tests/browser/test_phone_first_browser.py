@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from partners.models import Service
-from tests.browser.conftest import _close_page, _open_page, assert_accessible
+from tests.browser.conftest import PHONE, _close_page, _open_page, assert_accessible
 from tests.factories import (
     make_location,
     make_member,
@@ -18,7 +18,6 @@ from tests.factories import (
     make_service,
 )
 
-PHONE_390 = {"width": 390, "height": 844}
 SCREENSHOTS = "/tmp/i10-phone-screens"
 
 
@@ -37,20 +36,6 @@ def directory(reference_data):
             locations=[make_location(organisation, latitude=53.80, longitude=-1.76)],
         )
     return service
-
-
-@pytest.fixture
-def phone(browser: Browser, live_server, reference_data) -> Page:
-    page = _open_page(browser, live_server, viewport=PHONE_390, is_mobile=True, has_touch=True)
-    yield page
-    _close_page(page)
-
-
-@pytest.fixture
-def no_js_phone(browser: Browser, live_server, reference_data) -> Page:
-    page = _open_page(browser, live_server, viewport=PHONE_390, is_mobile=True, java_script_enabled=False)
-    yield page
-    _close_page(page)
 
 
 def offline(page: Page) -> Page:
@@ -81,7 +66,7 @@ def test_the_service_page_puts_big_contact_buttons_on_a_phones_first_screen(phon
     expect(call).to_have_attribute("href", "tel:01632960102")
     for box in (actions.nth(i).bounding_box() for i in range(4)):
         assert box["height"] >= 44 and box["width"] >= 44
-    assert call.bounding_box()["y"] + 44 <= PHONE_390["height"]
+    assert call.bounding_box()["y"] + 44 <= PHONE["height"]
     directions = phone.get_by_role("link", name=re.compile("^Directions"))
     expect(directions.first).to_have_attribute("href", re.compile(r"^https://www\.openstreetmap\.org/directions\?to="))
     phone.screenshot(path=f"{SCREENSHOTS}/service-phone.png")

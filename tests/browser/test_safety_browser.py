@@ -7,21 +7,13 @@ import re
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import _close_page, _open_page, assert_accessible
+from tests.browser.conftest import assert_accessible
 from tests.factories import make_service
 
-PHONE_390 = {"width": 390, "height": 844}
 EXIT_URL = "https://www.bbc.co.uk/weather"
 SCREENSHOTS = Path(__file__).parent / "screenshots"
-
-
-@pytest.fixture
-def phone(browser: Browser, live_server, reference_data) -> Page:
-    page = _open_page(browser, live_server, viewport=PHONE_390, is_mobile=True, has_touch=True)
-    yield page
-    _close_page(page)
 
 
 @pytest.fixture

@@ -78,11 +78,11 @@ def test_public_pages_have_no_accessibility_violations_on_a_desktop(page, direct
 
 
 @pytest.mark.parametrize("path", PAGES)
-def test_public_pages_have_no_accessibility_violations_on_a_phone(phone_page, directory, path):
-    offline_tiles(phone_page).goto(path)
-    phone_page.wait_for_load_state("networkidle")
-    assert_accessible(phone_page)
-    assert phone_page.script_errors == []
+def test_public_pages_have_no_accessibility_violations_on_a_phone(phone, directory, path):
+    offline_tiles(phone).goto(path)
+    phone.wait_for_load_state("networkidle")
+    assert_accessible(phone)
+    assert phone.script_errors == []
 
 
 def test_the_map_shows_the_same_search_as_the_list_when_a_parameter_was_bad(page, directory):

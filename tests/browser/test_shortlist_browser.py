@@ -15,7 +15,7 @@ from partners.models import Organisation, Service, Status
 from tests.browser.conftest import assert_accessible
 from tests.factories import days_ago, make_location, make_member, make_organisation, make_rich_service, make_service
 
-WIDTHS = ["page", "phone_page"]
+WIDTHS = ["page", "phone"]
 
 
 @pytest.fixture
