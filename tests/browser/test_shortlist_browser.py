@@ -264,7 +264,7 @@ def test_every_printed_page_of_a_two_page_sheet_repeats_the_title_date_and_qr_co
     assert "It has not been checked in the last 12 months" in everything
 
 
-@pytest.mark.parametrize("width, prefix", [("page", ""), ("phone_page", ""), ("phone_page", "/ar")])
+@pytest.mark.parametrize("width, prefix", [("page", ""), ("phone", ""), ("phone", "/ar")])
 def test_the_page_a_printed_sheet_opens_says_what_changed_and_is_accessible(request, eight_services, width, prefix):
     page = request.getfixturevalue(width)
     printed = timezone.localdate() - timedelta(days=10)
