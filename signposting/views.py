@@ -26,20 +26,31 @@ from .shortlist import (
     SLUG_RE,
     Shortlist,
     ShortlistFull,
+    changed_since,
     clean_slugs,
+    parse_printed,
     query_for,
     share_path,
     shortlisted_services,
+    withdrawn_names,
 )
 
 
 @require_GET
 def shortlist(request: HttpRequest) -> HttpResponse:
-    """Anyone: the services on their shortlist, or those of a share link (?service=…)."""
+    """Anyone: the services on their shortlist, or those of a share link (?service=…); the link
+    of a printed sheet (&printed=<date>) also says what has changed since that day."""
+    printed = since = None
     if "service" in request.GET:
         slugs, junk, over = clean_slugs(request.GET.getlist("service"))
         services, missing = shortlisted_services(slugs)
-        notes = _missing_note(junk + len(missing)) + _over_note(over)
+        printed = parse_printed(request.GET.get("printed"))
+        if printed:
+            since = {"changed": changed_since(services, printed), "gone": len(missing)}
+            since["gone_names"] = withdrawn_names(missing)
+            notes = _missing_note(junk) + _over_note(over)
+        else:
+            notes = _missing_note(junk + len(missing)) + _over_note(over)
     else:
         services, notes = _session_services(request)
     slugs = [service.slug for service in services]
@@ -47,6 +58,8 @@ def shortlist(request: HttpRequest) -> HttpResponse:
         "services": services,
         "shared": "service" in request.GET,
         "notes": notes,
+        "printed": printed,
+        "since": since,
         "share_url": request.build_absolute_uri(share_path(slugs)) if slugs else "",
         "query": query_for(slugs),
         "sheets": _sheets_by_language(query_for(slugs) if "service" in request.GET else ""),
@@ -59,29 +72,35 @@ def shortlist(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def shortlist_print(request: HttpRequest) -> HttpResponse:
-    """Anyone: an A4 signposting sheet of their shortlist or of a share link, with a QR code of the link."""
+    """Anyone: an A4 signposting sheet of their shortlist or of a share link, with a QR code of
+    the link; the link carries today's date, so it can later say what changed since the printing."""
     if "service" in request.GET:
         slugs, _junk, _over = clean_slugs(request.GET.getlist("service"))
         services, _missing = shortlisted_services(slugs)
     else:
         services, _notes = _session_services(request)
     slugs = [service.slug for service in services]
-    share_url = request.build_absolute_uri(share_path(slugs)) if slugs else ""
+    printed = timezone.localdate()
+    share_url = request.build_absolute_uri(share_path(slugs, printed)) if slugs else ""
     context = {
         "services": services,
         "share_url": share_url,
         "query": query_for(slugs),
+        "qr_query": query_for(slugs, printed),
         "show_qr": bool(share_url) and len(share_url) <= MAX_QR_URL_LENGTH,
-        "printed": timezone.localdate(),
+        "printed": printed,
+        "stale_months": _stale_months(),
     }
     return render(request, "signposting/print.html", context)
 
 
 @require_GET
 def shortlist_qr(request: HttpRequest) -> HttpResponse:
-    """Anyone: an SVG QR code of the share link for the services named (no database needed)."""
+    """Anyone: an SVG QR code of the share link for the services named, with the sheet's print
+    date when it has a real one (no database needed)."""
     slugs, _junk, _over = clean_slugs(request.GET.getlist("service"))
-    svg = qr_svg(request.build_absolute_uri(share_path(slugs))) if slugs else None
+    printed = parse_printed(request.GET.get("printed"))
+    svg = qr_svg(request.build_absolute_uri(share_path(slugs, printed))) if slugs else None
     if svg is None:
         raise Http404(_("There is no list to make a QR code of."))
     response = HttpResponse(svg, content_type="image/svg+xml")
@@ -186,6 +205,12 @@ def _sheets_by_language(query: str) -> list[tuple[InterfaceLanguage, str]]:
         with translation.override(language.code):
             sheets.append((language, reverse("signposting:print") + (f"?{query}" if query else "")))
     return sheets
+
+
+def _stale_months() -> int:
+    """VERY_STALE_AFTER_DAYS in whole months, for the sheet's "not checked in the last 12 months"
+    (the same rule as Listing.is_very_stale and the public freshness notice)."""
+    return max(1, round(settings.VERY_STALE_AFTER_DAYS / 30.4375))
 
 
 def _published(slug: str) -> Service | None:

@@ -125,6 +125,13 @@ MEANINGFUL = [
     "amber",
     "birch",
     "draft-service",
+    # A printed sheet's date: a real one, an impossible one, a future one, other forms of date.
+    "2026-01-15",
+    "2026-02-30",
+    "9999-12-31",
+    "0000-00-00",
+    "20260115",
+    "2026-01-15T00:00:00",
     "../../etc/passwd",
     "<script>alert(1)</script>",
     "' OR 1=1 --",
@@ -213,13 +220,13 @@ def test_map_points_never_fail_on_garbage(client, directory, params):
 
 
 @FUZZ
-@given(params=query(["service"]), path=st.sampled_from(["/shortlist/", "/shortlist/print/"]))
+@given(params=query(["service", "printed"]), path=st.sampled_from(["/shortlist/", "/shortlist/print/"]))
 def test_shortlist_and_its_sheet_never_fail_on_garbage(client, directory, params, path):
     assert_not_a_server_error(client.get(path, params), 200)
 
 
 @FUZZ
-@given(params=query(["service"]))
+@given(params=query(["service", "printed"]))
 def test_qr_code_never_fails_on_garbage(client, directory, params):
     response = client.get("/shortlist/qr.svg", params)
     assert_not_a_server_error(response, 200, 404)

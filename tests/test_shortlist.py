@@ -320,9 +320,13 @@ def test_the_printable_sheet_has_what_a_patient_needs(client, rich):
     assert "Tuesdays 10am to 12:30pm" in content
     assert "01632 960102" in content
     assert f"Printed on {timezone.localdate():%-d %B %Y}" in content
-    qr = '<img class="qr qr--sheet" src="/shortlist/qr.svg?service=mornings" alt="QR code of the link to this list">'
+    today = timezone.localdate().isoformat()
+    qr = (
+        f'<img class="qr qr--sheet" src="/shortlist/qr.svg?service=mornings&amp;printed={today}"'
+        ' alt="QR code of the link to this list">'
+    )
     assert qr in content
-    assert "http://testserver/shortlist/?service=mornings" in content
+    assert f"http://testserver/shortlist/?service=mornings&amp;printed={today}" in content
     assert "call 999" in content
 
 
@@ -333,19 +337,23 @@ def test_the_sheet_in_urdu_puts_each_heading_beside_english_and_links_to_the_urd
     assert '<span class="bilingual-english" lang="en-GB" dir="ltr">Support you could contact</span>' in content
     assert '<span lang="ur" dir="rtl">وہ کیا پیش کرتے ہیں</span>' in content
     assert '<span class="bilingual-english" lang="en-GB" dir="ltr">What they offer</span>' in content
-    share = "http://testserver/ur/shortlist/?service=amber&amp;service=birch&amp;service=cedar"
+    today = timezone.localdate().isoformat()
+    share = f"http://testserver/ur/shortlist/?service=amber&amp;service=birch&amp;service=cedar&amp;printed={today}"
     assert f'href="{share}"' in content
-    assert 'src="/ur/shortlist/qr.svg?service=amber&amp;service=birch&amp;service=cedar"' in content
-    qr = client.get("/ur/shortlist/qr.svg?service=amber&service=birch&service=cedar").content
-    assert qr == qr_svg("http://testserver/ur/shortlist/?service=amber&service=birch&service=cedar")
+    assert f'src="/ur/shortlist/qr.svg?service=amber&amp;service=birch&amp;service=cedar&amp;printed={today}"' in (
+        content
+    )
+    qr = client.get(f"/ur/shortlist/qr.svg?service=amber&service=birch&service=cedar&printed={today}").content
+    assert qr == qr_svg(f"http://testserver/ur/shortlist/?service=amber&service=birch&service=cedar&printed={today}")
 
 
 def test_the_sheet_in_english_has_no_second_language(client, three):
     content = client.get("/shortlist/print/?service=amber&service=birch&service=cedar").content.decode()
     assert "<h1>Support you could contact</h1>" in content
-    sheet = content[content.index('<header class="sheet__header">') : content.index("</footer>")]
+    sheet = content[content.index('<header class="sheet__running-head">') : content.index("</footer>")]
     assert "bilingual-english" not in sheet and "lang=" not in sheet
-    assert 'href="http://testserver/shortlist/?service=amber&amp;service=birch&amp;service=cedar"' in content
+    share = "http://testserver/shortlist/?service=amber&amp;service=birch&amp;service=cedar&amp;printed="
+    assert f'href="{share}{timezone.localdate().isoformat()}"' in content
 
 
 def test_the_shortlist_links_to_the_sheet_in_each_language(client, three):
@@ -377,7 +385,8 @@ def test_the_printable_sheet_of_my_shortlist(client, three):
     add(client, "birch")
     response = client.get("/shortlist/print/")
     assert [service.slug for service in response.context["services"]] == ["birch"]
-    assert 'src="/shortlist/qr.svg?service=birch"' in response.content.decode()
+    today = timezone.localdate().isoformat()
+    assert f'src="/shortlist/qr.svg?service=birch&amp;printed={today}"' in response.content.decode()
 
 
 def test_a_printable_sheet_with_nothing_on_it_says_so(client, db):

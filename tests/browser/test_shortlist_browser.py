@@ -2,12 +2,18 @@
 axe-core on every page of issue 5 at phone and desktop widths."""
 
 import re
+import shutil
+import subprocess
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
+from django.utils.formats import date_format
 from playwright.sync_api import Page, expect
 
+from partners.models import Organisation, Service, Status
 from tests.browser.conftest import assert_accessible
-from tests.factories import make_location, make_member, make_organisation, make_rich_service, make_service
+from tests.factories import days_ago, make_location, make_member, make_organisation, make_rich_service, make_service
 
 WIDTHS = ["page", "phone"]
 
@@ -196,4 +202,87 @@ def test_results_with_referral_badges_and_shortlist_buttons_are_accessible(reque
     expect(page.locator(".badge--gp").first).to_have_text("Takes GP referrals")
     page.get_by_role("button", name="Add to shortlist (Amber circle)").click()
     expect(page.locator("[data-shortlist-count]")).to_have_text("1")
+    assert_accessible(page)
+
+
+# --- Print sheets that know their age (issue 13) ---------------------------------------------------
+
+
+def pdf_pages(pdf: bytes, tmp_path) -> list[str]:
+    """The text of each page of a PDF, by poppler's pdftotext (.ci/run installs poppler-utils)."""
+    pdftotext = shutil.which("pdftotext")
+    if not pdftotext:
+        pytest.fail("pdftotext not found: install Debian's poppler-utils package (apt-get install poppler-utils).")
+    path = tmp_path / "sheet.pdf"
+    path.write_bytes(pdf)
+    # Our own PDF, in a folder of our own, given to a fixed program.
+    run = subprocess.run([pdftotext, "-layout", str(path), "-"], check=True, capture_output=True, text=True)  # noqa: S603
+    text = run.stdout
+    return [page for page in text.split("\f") if page.strip()]
+
+
+@pytest.fixture
+def eight_services(reference_data):
+    organisation = make_organisation("Sunrise Wellbeing", slug="sunrise")
+    services = []
+    for i in range(8):
+        service = make_service(
+            f"Service number {i + 1}",
+            slug=f"service-{i + 1}",
+            organisation=organisation,
+            description="We listen, and help you find your own way through a hard time. " * 3,
+            support=["counselling"],
+            languages=["ur", ("pa", "interpreter")],
+            referrals=["gp", "self"],
+            locations=[make_location(organisation)],
+            opening_hours="Mondays and Thursdays 10am to 2pm, Saturdays by appointment",
+            typical_wait="Two weeks",
+            referral_instructions="Send the referral form; we call the person within a week to arrange a first talk.",
+            phone="01274 000 111",
+            last_verified=days_ago(400) if i == 6 else timezone.localdate(),
+        )
+        services.append(service)
+    return services
+
+
+def test_every_printed_page_of_a_two_page_sheet_repeats_the_title_date_and_qr_code(page, eight_services, tmp_path):
+    slugs = "&".join(f"service={service.slug}" for service in eight_services)
+    page.goto(f"/shortlist/print/?{slugs}")
+    page.emulate_media(media="print")
+    pages = pdf_pages(page.pdf(format="A4"), tmp_path)
+    assert len(pages) == 2
+    printed = f"Printed on {date_format(timezone.localdate(), 'j E Y')}"
+    for text in pages:
+        assert "Support you could contact" in text
+        assert printed in text
+        assert "Scan to open this list on a phone" in text  # the QR code's caption, beside it
+    everything = "\n".join(pages)
+    # Every service printed once, in full: the repeated header covers nothing.
+    for service in eight_services:
+        assert everything.count(service.name) == 1
+    assert everything.count("This information may be out of date.") == 1
+    assert "It has not been checked in the last 12 months" in everything
+
+
+@pytest.mark.parametrize("width, prefix", [("page", ""), ("phone", ""), ("phone", "/ar")])
+def test_the_page_a_printed_sheet_opens_says_what_changed_and_is_accessible(request, eight_services, width, prefix):
+    page = request.getfixturevalue(width)
+    printed = timezone.localdate() - timedelta(days=10)
+    before = timezone.now() - timedelta(days=20)
+    Organisation.objects.update(updated=before)
+    Service.objects.update(updated=before)
+    Service.objects.filter(pk=eight_services[1].pk).update(updated=timezone.now())
+    Service.objects.filter(pk=eight_services[2].pk).update(status=Status.ARCHIVED)
+    page.goto(
+        f"{prefix}/shortlist/?service=service-1&service=service-2&service=service-3&printed={printed.isoformat()}"
+    )
+    notice = page.locator("section.since-printed")
+    expect(notice.get_by_role("link", name="Service number 2")).to_have_attribute("href", "#result-service-2")
+    expect(notice.locator("li").nth(1)).to_have_text("Service number 3")
+    if prefix:
+        expect(page.locator("html")).to_have_attribute("dir", "rtl")
+    else:
+        expect(page.get_by_role("region", name=re.compile("Since this sheet was printed on"))).to_be_visible()
+        expect(notice).to_contain_text("1 service has new details.")
+        expect(notice).to_contain_text("1 service on the sheet is no longer in the directory")
     assert_accessible(page)
