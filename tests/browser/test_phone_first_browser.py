@@ -100,6 +100,8 @@ def test_a_map_popup_shows_a_number_to_tap(page, directory):
     link = page.locator(".leaflet-popup .phone-link")
     expect(link).to_have_text("01632 960102")
     expect(link).to_have_attribute("href", "tel:01632960102")
+    # The popup fades in: measure contrast once it is fully shown, not half-transparent.
+    expect(page.locator(".leaflet-popup")).to_have_css("opacity", "1")
     assert_accessible(page)
 
 
