@@ -345,7 +345,14 @@ class ServiceForm(ListingForm):
         widget=forms.NumberInput(attrs={"class": "input--short", "inputmode": "numeric"}),
     )
     accepting_referrals = forms.ChoiceField(
-        label=_("Are you taking new people?"), choices=YES_NO, widget=forms.RadioSelect, initial="yes"
+        label=_("Are you taking new people?"),
+        choices=YES_NO,
+        widget=forms.RadioSelect,
+        initial="yes",
+        help_text=_(
+            "Shown until you first answer “Taking new people?” on your dashboard; from then on that "
+            "dated answer, which needs no approval, is shown instead of this and the usual wait."
+        ),
     )
     typical_wait = text(
         _("How long do people usually wait? (optional)"), 100, help_text=_("For example, about two weeks.")

@@ -530,6 +530,14 @@ class Service(Listing):
         OpeningPeriod.rebuild(self)
 
     @property
+    def speaks_for_its_intake(self) -> bool:
+        """Whether the listing's own moderated "taking new referrals" and "typical wait" are
+        what the public sees: only while the service has never answered the capacity
+        question. Once it has, the dated answer replaces them everywhere (an answer too old
+        shows as "Not known", never as the listing's older claim)."""
+        return not self.capacity or self.capacity_answered is None
+
+    @property
     def capacity_now(self):
         """Its "taking new people?" answer with its age (partners.capacity), or None."""
         from .capacity import capacity_now

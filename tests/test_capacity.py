@@ -164,10 +164,11 @@ def test_result_rows_show_capacity_first_among_the_referral_facts(client):
     service.referral_routes.update(method="phone", contact="01632 960100")
     page = client.get(reverse("partners:search"), {"q": "Talking circle"}).content.decode()
     row = page[page.index('id="result-' + service.slug) :]
-    labels = ("Space for new people", "GP referral", "Typical wait")
-    capacity, gp, wait = (row.index(f"<dt>{label}</dt>") for label in labels)
-    assert capacity < gp < wait
+    capacity, gp = (row.index(f"<dt>{label}</dt>") for label in ("Space for new people", "GP referral"))
+    assert capacity < gp
     assert "confirmed today" in row
+    # The answer replaces the listing's own typical wait.
+    assert "<dt>Typical wait</dt>" not in row
 
 
 # --- The "taking new people" search filter ------------------------------------------
@@ -213,3 +214,28 @@ def test_the_filter_adds_no_query(client, three_services, django_assert_num_quer
         client.get(reverse("partners:search"), {"taking_new": "1"})
     with django_assert_num_queries(9):
         client.get(reverse("partners:search"))
+
+
+# --- The answer replaces the listing's own "taking new referrals" ---------------------------
+
+
+def test_until_a_service_answers_its_listing_says_whether_it_takes_new_referrals(client):
+    service = make_service("Quiet listing", accepting_referrals=False, typical_wait="About two weeks")
+    page = client.get(service.get_absolute_url()).content.decode()
+    assert "Not taking new referrals at the moment" in page
+    assert "Typical wait: About two weeks" in page
+    assert "Space for new people" not in page
+
+
+@pytest.mark.parametrize("days", [2, 400])
+def test_once_a_service_answers_the_dated_answer_replaces_the_listings_claim(client, days):
+    service = make_service("Answered", accepting_referrals=True, typical_wait="About two weeks")
+    answered_days_ago(service, days, Capacity.CLOSED)
+    service_page = client.get(service.get_absolute_url()).content.decode()
+    results = client.get(reverse("partners:search"), {"q": "Answered"}).content.decode()
+    for page in (service_page, results):
+        assert "Taking new referrals" not in page
+        assert "About two weeks" not in page
+    # A recent answer is shown; an old one is "Not known", never the listing's older promise.
+    assert ("Not taking new people for now" in service_page) is (days == 2)
+    assert ("Not known" in service_page) is (days == 400)
