@@ -299,10 +299,9 @@ def _active_filters(query: QueryDict, params: SearchParams, vocabulary: Vocabula
     for facet in FACETS:
         for value in params.values(facet):
             option = vocabulary.option(facet, value)
-            label = _("%(filter)s: %(choice)s") % {
-                "filter": _legend(facet),
-                "choice": option.label if option else value,
-            }
+            # A language by its English name and its own ("Urdu (اردو)"), as in the filter.
+            choice = str(option.term) if option and facet == "language" else (option.label if option else value)
+            label = _("%(filter)s: %(choice)s") % {"filter": _legend(facet), "choice": choice}
             active.append(ActiveFilter(label, _url(query, {facet: value})))
     if params.age is not None:
         active.append(ActiveFilter(_("Age: %(age)s") % {"age": params.age}, _url(query, {"age": None})))

@@ -398,7 +398,8 @@ def test_option_counts_are_shown_next_to_each_option(client, services):
 def test_active_filters_each_link_to_the_search_without_them(client, services):
     response = client.get("/search/", {"language": ["ur", "pa"], "support": "counselling"})
     links = {a.label: a.remove_url for a in response.context["active_filters"]}
-    assert links["Language: Urdu"] == "/search/?language=pa&support=counselling"
+    # A language by its English name and its own, as in the filter.
+    assert links["Language: Urdu (اردو)"] == "/search/?language=pa&support=counselling"
     assert links["Type of support: Counselling and talking therapy"] == "/search/?language=ur&language=pa"
 
 
