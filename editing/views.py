@@ -4,7 +4,7 @@ the one helper below, call a service, render or redirect."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -267,12 +267,32 @@ def _submitted(request: HttpRequest, revision: Revision | None) -> HttpResponse:
     return redirect("editing:dashboard")
 
 
-def _with_current_version(post: QueryDict, prefix: str, version: str) -> QueryDict:
-    # The conflicting form is shown again with the person's own input, now based on the
-    # current version: submitting it again is a deliberate choice, never an accident.
-    data = post.copy()
-    data[f"{prefix}version"] = version
-    return data
+def _propose(
+    request: HttpRequest,
+    listing,
+    data: dict,
+    version: str,
+    comment: str = "",
+    *,
+    form=None,
+    edited: dict | None = None,
+) -> tuple[HttpResponse | None, dict | None]:
+    """Propose a change to a listing: the one way every edit page submits one.
+
+    Returns the "submitted" response, or, when someone changed the listing after this
+    person's page was opened (an EditConflict), what they need to merge by eye
+    (`_conflict`, over the fields they `edited`, all of `data` by default). The form, if
+    given, is moved onto the current version and keeps the person's own input, so that
+    submitting it again is a deliberate choice, never an accident."""
+    try:
+        revision = services.submit_revision(listing, data, request.user, version, comment)
+    except services.EditConflict:
+        conflict = _conflict(listing, data if edited is None else edited)
+        if form is not None:
+            form.data = form.data.copy()
+            form.data["version"] = conflict["version"]
+        return None, conflict
+    return _submitted(request, revision), None
 
 
 def _conflict(listing, wanted: dict) -> dict:
@@ -298,19 +318,11 @@ def organisation_edit(request: HttpRequest, slug: str) -> HttpResponse:
     conflict = None
     if request.method == "POST" and form.is_valid():
         data = {**current, **form.snapshot_fields()}
-        try:
-            revision = services.submit_revision(
-                organisation, data, request.user, form.cleaned_data["version"], form.cleaned_data["comment"]
-            )
-            return _submitted(request, revision)
-        except services.EditConflict:
-            conflict = _conflict(organisation, data)
-            form = OrganisationForm(
-                _with_current_version(request.POST, "", conflict["version"]),
-                initial=initial,
-                organisation=organisation,
-            )
-            form.is_valid()
+        done, conflict = _propose(
+            request, organisation, data, form.cleaned_data["version"], form.cleaned_data["comment"], form=form
+        )
+        if done:
+            return done
     return render(
         request,
         "editing/organisation_form.html",
@@ -391,21 +403,12 @@ def service_edit(request: HttpRequest, slug: str) -> HttpResponse:
         data = {**_service_data(form, languages, ways_in), "withdrawn": current.get("withdrawn", False)}
         if "translations" in current:  # edited on their own pages; this form keeps them
             data["translations"] = current["translations"]
-        try:
-            revision = services.submit_revision(
-                service, data, request.user, form.cleaned_data["version"], form.cleaned_data["comment"]
-            )
-            return _submitted(request, revision)
-        except services.EditConflict:
-            conflict = _conflict(service, data)
-            form = ServiceForm(
-                _with_current_version(request.POST, "", conflict["version"]),
-                initial=form.initial,
-                organisation=organisation,
-                service=service,
-            )
-            form.is_valid()
-            return _service_page(request, organisation, service, form, languages, ways_in, conflict)
+        done, conflict = _propose(
+            request, service, data, form.cleaned_data["version"], form.cleaned_data["comment"], form=form
+        )
+        if done:
+            return done
+        return _service_page(request, organisation, service, form, languages, ways_in, conflict)
     return _service_page(request, organisation, service, form, languages, ways_in)
 
 
@@ -417,19 +420,12 @@ def service_withdraw(request: HttpRequest, slug: str) -> HttpResponse:
     context = {"service": service, "organisation": service.organisation, "version": services.listing_version(service)}
     if request.method == "POST":
         wanted = {**current, "withdrawn": True}
-        try:
-            revision = services.submit_revision(
-                service, wanted, request.user, request.POST.get("version", ""), request.POST.get("comment", "")[:1000]
-            )
-        except services.EditConflict:
-            conflict = _conflict(service, wanted)
-            return render(
-                request,
-                "editing/service_withdraw.html",
-                {**context, "conflict": conflict, "version": conflict["version"]},
-                status=409,
-            )
-        return _submitted(request, revision)
+        version, comment = request.POST.get("version", ""), request.POST.get("comment", "")[:1000]
+        done, conflict = _propose(request, service, wanted, version, comment)
+        if done:
+            return done
+        context = {**context, "conflict": conflict, "version": conflict["version"]}
+        return render(request, "editing/service_withdraw.html", context, status=409)
     return render(request, "editing/service_withdraw.html", context)
 
 
@@ -461,21 +457,11 @@ def _translation_page(request: HttpRequest, listing, organisation: Organisation,
     conflict = None
     if request.method == "POST" and form.is_valid():
         data = services.with_translation(current, language, form.translation_fields())
-        try:
-            revision = services.submit_revision(
-                listing, data, request.user, form.cleaned_data["version"], form.cleaned_data["comment"]
-            )
-            return _submitted(request, revision)
-        except services.EditConflict:
-            conflict = _conflict(listing, data)
-            form = TranslationForm(
-                _with_current_version(request.POST, "", conflict["version"]),
-                initial=initial,
-                fields=fields,
-                language=language,
-                english=current,
-            )
-            form.is_valid()
+        done, conflict = _propose(
+            request, listing, data, form.cleaned_data["version"], form.cleaned_data["comment"], form=form
+        )
+        if done:
+            return done
     return render(
         request,
         "editing/translation_form.html",
@@ -535,12 +521,6 @@ def _find_place(snapshot: dict, key: str) -> dict:
     raise Http404
 
 
-def _place_conflict(request, organisation, template: str, context: dict, wanted: dict) -> HttpResponse:
-    context = {**context, "organisation": organisation, "conflict": _conflict(organisation, wanted)}
-    context["version"] = context["conflict"]["version"]
-    return render(request, template, context, status=409)
-
-
 @login_required
 def place_add(request: HttpRequest, slug: str) -> HttpResponse:
     """Members and moderators: propose a new place."""
@@ -569,19 +549,17 @@ def _place_form(request: HttpRequest, organisation: Organisation, key: str | Non
             locations = [
                 {**item, **form.location_fields()} if item["key"] == key else item for item in current["locations"]
             ]
-        try:
-            revision = services.submit_revision(
-                organisation,
-                {**current, "locations": locations},
-                request.user,
-                form.cleaned_data["version"],
-                form.cleaned_data["comment"],
-            )
-            return _submitted(request, revision)
-        except services.EditConflict:
-            conflict = _conflict(organisation, {"locations": locations})
-            form = LocationForm(_with_current_version(request.POST, "", conflict["version"]), initial=initial)
-            form.is_valid()
+        done, conflict = _propose(
+            request,
+            organisation,
+            {**current, "locations": locations},
+            form.cleaned_data["version"],
+            form.cleaned_data["comment"],
+            form=form,
+            edited={"locations": locations},
+        )
+        if done:
+            return done
     return render(
         request,
         "editing/place_form.html",
@@ -607,15 +585,14 @@ def place_remove(request: HttpRequest, slug: str, key: str) -> HttpResponse:
     context = {"organisation": organisation, "place": place, "version": version, "used_by": used_by}
     if request.method == "POST":
         locations = [item for item in current["locations"] if item["key"] != key]
-        try:
-            revision = services.submit_revision(
-                organisation, {**current, "locations": locations}, request.user, request.POST.get("version", "")
-            )
-        except services.EditConflict:
-            return _place_conflict(
-                request, organisation, "editing/place_remove.html", context, {"locations": locations}
-            )
-        return _submitted(request, revision)
+        data = {**current, "locations": locations}
+        done, conflict = _propose(
+            request, organisation, data, request.POST.get("version", ""), edited={"locations": locations}
+        )
+        if done:
+            return done
+        context = {**context, "conflict": conflict, "version": conflict["version"]}
+        return render(request, "editing/place_remove.html", context, status=409)
     return render(request, "editing/place_remove.html", context)
 
 

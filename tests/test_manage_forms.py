@@ -374,6 +374,50 @@ def test_places_conflict_too(client, organisation, place, owner):
     assert response.status_code == 409
 
 
+@pytest.mark.parametrize(
+    ("page", "listing"),
+    [
+        ("/manage/organisations/sunrise/", "organisation"),
+        ("/manage/services/talking-circle/", "service"),
+        ("/manage/services/talking-circle/remove/", "service"),
+        ("/manage/services/talking-circle/translations/ur/", "service"),
+        ("/manage/organisations/sunrise/translations/pl/", "organisation"),
+        ("/manage/organisations/sunrise/places/{place}/", "organisation"),
+        ("/manage/organisations/sunrise/places/{place}/remove/", "organisation"),
+    ],
+)
+def test_every_edit_page_answers_a_change_made_meanwhile_with_a_conflict_then_accepts_it_again(
+    client, organisation, service, place, owner, moderator, page, listing
+):
+    # One way to propose a change (editing.views._propose): each page, opened before someone
+    # else's change was approved, says so (409) on the current version; sending it again works.
+    make_postcode("BD8 7JH")
+    page = page.format(place=place.pk)
+    client.force_login(owner)
+    stale = form_data(client.get(page)) if "/remove/" not in page else {}
+    stale["version"] = services.listing_version(organisation if listing == "organisation" else service)
+    if "/places/" in page and "/remove/" not in page:
+        stale.update(place_form(address="43 Lumb Lane"))
+    elif "/translations/" in page:
+        stale["description"] = "Opis po polsku." if "/pl/" in page else "اردو میں تفصیل"
+    elif "/remove/" not in page:
+        stale["description"] = "Changed here."
+    target = organisation if listing == "organisation" else service
+    other = {**services.working_snapshot(target), "phone": "01274 000000"}
+    services.approve_revision(
+        services.submit_revision(target, other, owner, services.listing_version(target)), moderator
+    )
+    response = client.post(page, stale)
+    assert response.status_code == 409
+    if page.endswith(("/sunrise/", "/talking-circle/")):
+        assert "01274 000000" in response.content.decode()  # what is saved now, beside their input
+    target.refresh_from_db()
+    again = {**stale, "version": services.listing_version(target)}
+    assert f'value="{again["version"]}"' in response.content.decode()
+    assert client.post(page, again).status_code == 302
+    assert Revision.objects.pending().count() == 1
+
+
 # --- Still correct ------------------------------------------------------------------
 
 
