@@ -116,13 +116,28 @@ def _null_character_in(request: HttpRequest) -> str:
     return ""
 
 
-def page_of(rows: QuerySet | list, page: int, per_page: int, to_document: Callable) -> dict:
-    """HSDS's page object. A page past the end is empty but keeps the true totals."""
+def page_of(
+    rows: QuerySet | list, page: int, per_page: int, to_document: Callable, fetch: QuerySet | None = None
+) -> dict:
+    """HSDS's page object. A page past the end is empty but keeps the true totals.
+
+    With `fetch`, the page is a "deferred join": the ordered, offset query reads only the
+    ids (narrow rows the database can sort in memory, or read in order from an index),
+    then `fetch` loads the full rows and their prefetches for those ids alone. At 100,000
+    services this is what keeps a deep page from sorting every wide row on disk
+    (docs/performance.md, "After: the API list")."""
     total = rows.count() if isinstance(rows, QuerySet) else len(rows)
     total_pages = math.ceil(total / per_page)
     start = (page - 1) * per_page
     # Past the end, ask the database nothing: a huge offset is wasted work (or an overflow).
-    contents = [to_document(row) for row in rows[start : start + per_page]] if start < total else []
+    if start >= total:
+        contents = []
+    elif fetch is None:
+        contents = [to_document(row) for row in rows[start : start + per_page]]
+    else:
+        ids = list(rows.prefetch_related(None).values_list("pk", flat=True)[start : start + per_page])
+        found = fetch.in_bulk(ids) if ids else {}
+        contents = [to_document(found[pk]) for pk in ids if pk in found]
     return {
         "total_items": total,
         "total_pages": total_pages,
@@ -143,10 +158,10 @@ def ndjson(rows: Iterable, to_document: Callable) -> StreamingHttpResponse:
     return StreamingHttpResponse(lines, content_type="application/x-ndjson; charset=utf-8")
 
 
-def listing(rows: QuerySet | list, options: dict, to_document: Callable) -> HttpResponse:
+def listing(rows: QuerySet | list, options: dict, to_document: Callable, fetch: QuerySet | None = None) -> HttpResponse:
     if options["format"] == "ndjson":
         return ndjson(rows, to_document)
-    return json_response(page_of(rows, options["page"], options["per_page"], to_document))
+    return json_response(page_of(rows, options["page"], options["per_page"], to_document, fetch))
 
 
 def parse_id(value: str, message: str) -> uuid.UUID:
@@ -197,15 +212,18 @@ def services(request: HttpRequest) -> HttpResponse:
     if place["postcode"]:
         rows = services_near(rows, place["postcode"], place["proximity"])
     else:
-        rows = rows.order_by("name", "pk")
+        rows = rows.order_by("name", "pk")  # the order of the index service_public_order
+    # A page's documents are loaded by id after the page's ids are found (page_of).
+    documents = hsds.published_services()
     site = hsds.Site.for_request(request)
     if options["minimal"]:
-        rows, to_document = rows.prefetch_related(None), hsds.minimal_service
+        rows, documents = rows.prefetch_related(None), documents.prefetch_related(None)
+        to_document = hsds.minimal_service
     elif options["full"]:
         to_document = partial(hsds.service_document, site=site)
     else:
         to_document = partial(hsds.service_summary, site=site)
-    return listing(rows, options, to_document)
+    return listing(rows, options, to_document, fetch=documents)
 
 
 @api_view

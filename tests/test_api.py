@@ -768,11 +768,12 @@ def many(db):
 @pytest.mark.parametrize(
     ("path", "query", "queries"),
     [
-        # count, page, then one query per related table (support, communities, fit, modes,
-        # ways in, languages, locations); none per service.
-        ("/api/services", {}, 9),
-        ("/api/services", {"full": "true"}, 9),
-        ("/api/services", {"minimal": "true"}, 2),
+        # count, the page's ids, the page's services by id (a deferred join: see page_of),
+        # then one query per related table (support, communities, fit, modes, ways in,
+        # languages, locations); none per service.
+        ("/api/services", {}, 10),
+        ("/api/services", {"full": "true"}, 10),
+        ("/api/services", {"minimal": "true"}, 3),
         ("/api/organizations", {}, 2),
         # count, page, services, then the services' related tables.
         ("/api/organizations", {"full": "true", "full_service": "true"}, 10),
@@ -803,8 +804,8 @@ def test_filters_and_place_add_a_fixed_number_of_queries(client, many, django_as
     query = {"language": "ur", "community": "south-asian", "postcode": "BD8 7JH", "proximity": 5000}
     for per_page in (1, 6):
         # three look-ups (language, community, postcode) and the public search's two
-        # vocabulary queries (partners.search.Vocabulary.load) on top of the nine.
-        with django_assert_num_queries(14):
+        # vocabulary queries (partners.search.Vocabulary.load) on top of the ten.
+        with django_assert_num_queries(15):
             assert get(client, "/api/services", {**query, "per_page": per_page})["size"] == per_page
 
 
@@ -955,7 +956,7 @@ def test_every_list_validates_in_another_language(client, translated):
 def test_a_language_adds_two_queries_to_a_list_whatever_its_size(client, many, django_assert_num_queries):
     # The services' and their organisations' translations into that language.
     for per_page in (1, 6):
-        with django_assert_num_queries(9 + 2):
+        with django_assert_num_queries(10 + 2):
             get(client, "/api/services", {"lang": "pl", "per_page": per_page})
 
 
