@@ -14,7 +14,8 @@ computed once and kept. The rule:
   Answers under an old version are never read again and expire.
 - Searches that depend on the clock (open now, taking new people) are never kept; what a
   point says about its opening hours today is worked out on every request from the kept
-  hours (see Search.geojson).
+  hours (see Search.geojson). Nor are answers for a map area (`bbox`): a panned view's box
+  is almost never asked for twice, and keeping each would fill the cache for nothing.
 - The cache failing must not break the map: reading, writing or bumping the version
   logs the error and the answer is computed as if nothing were kept (as
   directory/ratelimits.py fails open).

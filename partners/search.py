@@ -1240,7 +1240,7 @@ class Search:
         collection, hours = map_cache.answer(
             params,
             lambda: self._map_features(url_for_slug),
-            cacheable=not (params.open_now or params.taking_new),
+            cacheable=not (params.open_now or params.taking_new or params.bbox),
         )
         for index, written in hours:
             if hours_now := opening.status(read_hours(written)):
