@@ -18,7 +18,8 @@ computed once and kept. The rule:
   is almost never asked for twice, and keeping each would fill the cache for nothing.
 - The cache failing must not break the map: reading, writing or bumping the version
   logs the error and the answer is computed as if nothing were kept (as
-  directory/ratelimits.py fails open).
+  directory/ratelimits.py fails open). A change made while the cache cannot be written
+  is then forgotten only by expiry: answers may be up to MAP_CACHE_SECONDS old.
 """
 
 import hashlib
