@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class PartnersConfig(AppConfig):
     name = "partners"
     verbose_name = _("Directory")
+
+    def ready(self) -> None:
+        from . import map_cache
+
+        map_cache.connect(self)

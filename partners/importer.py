@@ -23,7 +23,7 @@ from django.utils.text import slugify
 
 from directory.spreadsheets import from_spreadsheet
 
-from . import translation_columns
+from . import map_cache, translation_columns
 from .hours import HoursError, parse_hours
 from .languages import describe_language
 from .models import (
@@ -577,7 +577,9 @@ def import_listings(text: str, *, example: bool = False) -> ImportResult:
         raise ImportFailed(errors)
     assert parser is not None
     with transaction.atomic():
-        return _write(rows, parser, example)
+        result = _write(rows, parser, example)
+        map_cache.directory_changed()  # bulk writes send no signals
+        return result
 
 
 def _chunks(items: list, size: int = CHUNK) -> Iterable[list]:

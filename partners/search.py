@@ -54,7 +54,7 @@ from django.db.models.functions import ASin, Coalesce, Cos, Least, Power, Radian
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import opening, search_words
+from . import map_cache, opening, search_words
 from .capacity import taking_new_people_q
 from .hours import read_hours
 from .models import (
@@ -1233,7 +1233,23 @@ class Search:
     def geojson(self, url_for_slug) -> dict:
         """A GeoJSON FeatureCollection for the map, in one statement: every point up to
         MAP_MAX_POINTS, past that a grid of at most MAP_CLUSTER_GRID² cells over the
-        searched area (a cell holding one point stays that service's point)."""
+        searched area (a cell holding one point stays that service's point). Kept in the
+        cache until a listing changes (partners.map_cache); whether each place is open now
+        is worked out afresh on every request."""
+        params = self.params
+        collection, hours = map_cache.answer(
+            params,
+            lambda: self._map_features(url_for_slug),
+            cacheable=not (params.open_now or params.taking_new or params.bbox),
+        )
+        for index, written in hours:
+            if hours_now := opening.status(read_hours(written)):
+                collection["features"][index]["properties"]["hours"] = hours_now
+        return collection
+
+    def _map_features(self, url_for_slug) -> tuple[dict, list[tuple[int, object]]]:
+        """The collection without opening hours, and (feature index, hours as written) of
+        the points that have some."""
         if len(self.keywords.terms) > 1 and not self.matching().exists():
             self.relaxed = True
         params = self.params
@@ -1302,7 +1318,7 @@ class Search:
         # marked so the map can give it lang="en" (`inEnglish`).
         language = active_language()
         texts = service_texts(row[10] for row in rows if row[0] == 1)
-        features, total = [], 0
+        features, hours_of, total = [], [], 0
         for (
             n,
             lat,
@@ -1326,9 +1342,9 @@ class Search:
             total = row_total
             if n == 1:
                 own = texts.get(slug, {})
+                # Only what the popup (static/js/map.js) shows: every byte is sent ~1,000 times.
                 properties = {
                     "name": own.get("name") or name,
-                    "slug": slug,
                     "url": url_for_slug(slug),
                     "organisation": org,
                     "summary": summary_of(own.get("description") or description),
@@ -1340,18 +1356,19 @@ class Search:
                     ]
                 if phone:  # the service's number, else its organisation's, as Service.phone_to_call
                     properties["phone"] = phone
-                if hours and (hours_now := opening.status(read_hours(hours))):
-                    properties["hours"] = hours_now
+                if hours:
+                    hours_of.append((len(features), hours))
                 if distance is not None:
                     properties["distance"] = round(distance, 2)
             else:
                 properties = {"cluster": True, "count": n, "bounds": [w_, s_, e_, n_]}
             features.append(_point(lat, lon, properties))
-        return {
+        collection = {
             "type": "FeatureCollection",
             "features": features,
             "properties": {"count": total, "clustered": total > MAP_MAX_POINTS},
         }
+        return collection, hours_of
 
 
 @dataclass
@@ -1397,7 +1414,7 @@ def page_number(value: str | int | None) -> int:
 def _point(latitude: float, longitude: float, properties: dict) -> dict:
     return {
         "type": "Feature",
-        "geometry": {"type": "Point", "coordinates": [round(longitude, 6), round(latitude, 6)]},
+        "geometry": {"type": "Point", "coordinates": [round(longitude, 5), round(latitude, 5)]},  # about a metre
         "properties": properties,
     }
 

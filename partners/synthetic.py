@@ -25,6 +25,7 @@ from datetime import timedelta
 from django.db import connection, transaction
 from django.utils import timezone
 
+from . import map_cache
 from .models import (
     Attribute,
     Community,
@@ -269,6 +270,7 @@ def generate(
             batch_size=BATCH,
         )
         say("  links made")
+    map_cache.directory_changed()  # bulk writes send no signals
     analyse()
     return made
 
@@ -306,4 +308,5 @@ def delete() -> int:
         Location.objects.filter(organisation__slug__startswith=PREFIX)._raw_delete(connection.alias)
         services.delete()
         synthetic_organisations().delete()
+        map_cache.directory_changed()
     return gone

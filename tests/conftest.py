@@ -51,6 +51,15 @@ def crisis_lines_cached():
     cache.set(CACHE_KEY, national_lines())
 
 
+@pytest.fixture(autouse=True)
+def fresh_map_answers():
+    """A rolled-back test's listings are gone without a signal: start each test with no
+    map answer kept (partners.map_cache)."""
+    from partners.map_cache import forget_answers
+
+    forget_answers()
+
+
 # --- Organisation staff: the cast of the access tests ---------------------------------------
 
 

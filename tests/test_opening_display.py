@@ -82,6 +82,18 @@ def test_the_map_popup_says_whether_open(client, monday_noon):
     assert plain(feature["properties"]["hours"]) == "Closed now, opens at 10:00 tomorrow"
 
 
+def test_a_kept_map_answer_still_says_whether_open_at_this_moment(client, monkeypatch):
+    organisation = make_organisation()
+    place = make_location(organisation, latitude=53.79, longitude=-1.75)
+    make_service("Talking circle", organisation=organisation, locations=[place], hours="Tu 10:00-12:00")
+    monkeypatch.setattr(timezone, "now", lambda: at(2026, 11, 30, 12, 0))  # Monday noon
+    first = client.get("/search/geojson/").json()["features"][0]
+    monkeypatch.setattr(timezone, "now", lambda: at(2026, 12, 1, 11, 0))  # Tuesday 11:00, same listings
+    kept = client.get("/search/geojson/").json()["features"][0]
+    assert plain(first["properties"]["hours"]) == "Closed now, opens at 10:00 tomorrow"
+    assert plain(kept["properties"]["hours"]).startswith("Open now")
+
+
 def test_the_one_tap_page_shows_the_weekly_hours_to_confirm(client):
     from tests.test_one_tap_confirm import confirm_url
 

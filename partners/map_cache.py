@@ -1,0 +1,108 @@
+"""The map's GeoJSON answers, kept in the cache (Redis in production) until a listing changes.
+
+Every visitor asking the map the same question gets the same points, so the answer is
+computed once and kept. The rule:
+
+- An answer is kept under its validated search (partners.search.SearchParams), the
+  visitor's language and the directory's *version*, for at most MAP_CACHE_SECONDS.
+- The version is a random token in the cache. Any save, delete or many-to-many change of a
+  model of the partners app (services, organisations, places, languages, translations,
+  vocabularies, postcodes: everything a listing or a search is made of) replaces it, at
+  once and again when the transaction commits, so no request can keep an answer read before
+  the change under the new version. Code that writes without signals (bulk_create,
+  QuerySet.update: the importer, seed_synthetic) calls `directory_changed()` itself.
+  Answers under an old version are never read again and expire.
+- Searches that depend on the clock (open now, taking new people) are never kept; what a
+  point says about its opening hours today is worked out on every request from the kept
+  hours (see Search.geojson). Nor are answers for a map area (`bbox`): a panned view's box
+  is almost never asked for twice, and keeping each would fill the cache for nothing.
+- The cache failing must not break the map: reading, writing or bumping the version
+  logs the error and the answer is computed as if nothing were kept (as
+  directory/ratelimits.py fails open). A change made while the cache cannot be written
+  is then forgotten only by expiry: answers may be up to MAP_CACHE_SECONDS old.
+"""
+
+import hashlib
+import logging
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.utils.translation import get_language
+
+logger = logging.getLogger(__name__)
+
+VERSION_KEY = "map:directory-version"
+# Long enough that the whole-region map is computed a few times an hour at most; short
+# enough that answers for rare map areas do not sit in Redis for long.
+MAP_CACHE_SECONDS = 15 * 60
+
+
+def _version() -> str:
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        # Lost (evicted, or a fresh cache): a new token, never an old one reused.
+        cache.add(VERSION_KEY, uuid.uuid4().hex, None)
+        version = cache.get(VERSION_KEY)
+    return version
+
+
+def forget_answers() -> None:
+    """A new version: every answer kept so far is never read again."""
+    try:
+        cache.set(VERSION_KEY, uuid.uuid4().hex, None)
+    except Exception:
+        logger.exception("The map's cached answers were not invalidated: the cache did not answer")
+
+
+def directory_changed() -> None:
+    """Forget every kept map answer: now, and once more when the transaction commits (once
+    per transaction, however many rows it writes)."""
+    forget_answers()
+    connection = transaction.get_connection()
+    if connection.in_atomic_block and any(entry[1] is forget_answers for entry in connection.run_on_commit):
+        return
+    transaction.on_commit(forget_answers)
+
+
+def answer(params: Any, compute: Callable[[], Any], cacheable: bool = True) -> Any:
+    """The kept answer for `params` (hashed by repr) in the active language, else compute()
+    and keep it."""
+    if not cacheable:
+        return compute()
+    try:
+        digest = hashlib.sha256(f"{get_language()}|{params!r}".encode()).hexdigest()
+        key = f"map:{_version()}:{digest}"
+        kept = cache.get(key)
+    except Exception:
+        logger.exception("Map answer computed without the cache: the cache did not answer")
+        return compute()
+    if kept is not None:
+        return kept
+    value = compute()
+    try:
+        cache.set(key, value, MAP_CACHE_SECONDS)
+    except Exception:
+        logger.exception("Map answer not kept: the cache did not answer")
+    return value
+
+
+def _on_change(sender, **kwargs) -> None:
+    directory_changed()
+
+
+def _on_m2m_change(sender, action: str, **kwargs) -> None:
+    if action.startswith("post_"):
+        directory_changed()
+
+
+def connect(app_config) -> None:
+    """Called once from PartnersConfig.ready(): listen to the partners app's models only
+    (their link tables included), so other apps' deletes stay fast deletes."""
+    for model in app_config.get_models(include_auto_created=True):
+        post_save.connect(_on_change, sender=model, dispatch_uid=f"map_cache_save_{model._meta.label}")
+        post_delete.connect(_on_change, sender=model, dispatch_uid=f"map_cache_delete_{model._meta.label}")
+        m2m_changed.connect(_on_m2m_change, sender=model, dispatch_uid=f"map_cache_m2m_{model._meta.label}")
