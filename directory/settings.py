@@ -300,6 +300,11 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Seconds the map keeps an answer until a listing changes (partners/map_cache.py). Only with
+# a shared cache: a per-process cache cannot hear of a change made in another process (a
+# second app server, a worker, `manage.py import_listings`), so without REDIS_URL nothing
+# is kept and the map is always current.
+MAP_CACHE_SECONDS = env_int("MAP_CACHE_SECONDS", 15 * 60 if REDIS_URL else 0)
 # How many reverse proxies you run in front of the app servers (a load balancer and
 # nginx make 2). Each must append the address it received from to X-Forwarded-For;
 # the client is the address the outermost one saw. 0 trusts no header at all: never
@@ -433,6 +438,7 @@ for _name, _value, _low, _high in (
     ("REMINDER_INTERVAL_DAYS", REMINDER_INTERVAL_DAYS, 1, 3650),
     ("INVITATION_VALID_DAYS", INVITATION_VALID_DAYS, 1, 365),
     ("ONE_TAP_LINK_DAYS", ONE_TAP_LINK_DAYS, 1, 365),
+    ("MAP_CACHE_SECONDS", MAP_CACHE_SECONDS, 0, 24 * 60 * 60),
     ("CAPACITY_CHECK_DAYS", CAPACITY_CHECK_DAYS, 1, 365),
     ("CAPACITY_VALID_DAYS", CAPACITY_VALID_DAYS, 1, 365),
     ("LOGIN_RECORDS_KEPT_DAYS", LOGIN_RECORDS_KEPT_DAYS, 1, 3650),

@@ -4,7 +4,9 @@ Every visitor asking the map the same question gets the same points, so the answ
 computed once and kept. The rule:
 
 - An answer is kept under its validated search (partners.search.SearchParams), the
-  visitor's language and the directory's *version*, for at most MAP_CACHE_SECONDS.
+  visitor's language and the directory's *version*, for at most settings.MAP_CACHE_SECONDS,
+  which is 0 (keep nothing) unless the cache is shared (REDIS_URL): a per-process cache
+  would never hear of a change made by another process.
 - The version is a random token in the cache. Any save, delete or many-to-many change of a
   model of the partners app (services, organisations, places, languages, translations,
   vocabularies, postcodes: everything a listing or a search is made of) replaces it, at
@@ -28,6 +30,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
@@ -36,9 +39,6 @@ from django.utils.translation import get_language
 logger = logging.getLogger(__name__)
 
 VERSION_KEY = "map:directory-version"
-# Long enough that the whole-region map is computed a few times an hour at most; short
-# enough that answers for rare map areas do not sit in Redis for long.
-MAP_CACHE_SECONDS = 15 * 60
 
 
 def _version() -> str:
@@ -71,7 +71,7 @@ def directory_changed() -> None:
 def answer(params: Any, compute: Callable[[], Any], cacheable: bool = True) -> Any:
     """The kept answer for `params` (hashed by repr) in the active language, else compute()
     and keep it."""
-    if not cacheable:
+    if not cacheable or not settings.MAP_CACHE_SECONDS:
         return compute()
     try:
         digest = hashlib.sha256(f"{get_language()}|{params!r}".encode()).hexdigest()
@@ -84,7 +84,7 @@ def answer(params: Any, compute: Callable[[], Any], cacheable: bool = True) -> A
         return kept
     value = compute()
     try:
-        cache.set(key, value, MAP_CACHE_SECONDS)
+        cache.set(key, value, settings.MAP_CACHE_SECONDS)
     except Exception:
         logger.exception("Map answer not kept: the cache did not answer")
     return value

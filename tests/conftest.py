@@ -52,11 +52,13 @@ def crisis_lines_cached():
 
 
 @pytest.fixture(autouse=True)
-def fresh_map_answers():
-    """A rolled-back test's listings are gone without a signal: start each test with no
-    map answer kept (partners.map_cache)."""
+def fresh_map_answers(settings):
+    """The map keeps its answers as in production with Redis (partners.map_cache), so every
+    test also checks that a change shows at once; a rolled-back test's listings are gone
+    without a signal, so each test starts with no answer kept."""
     from partners.map_cache import forget_answers
 
+    settings.MAP_CACHE_SECONDS = 15 * 60
     forget_answers()
 
 

@@ -256,6 +256,14 @@ def test_the_same_map_again_reads_no_listing(client, mapped, django_assert_num_q
     assert again == first
 
 
+def test_without_a_shared_cache_nothing_is_kept(client, mapped, settings, django_assert_num_queries):
+    # The default without REDIS_URL: another process's change could never reach this one.
+    settings.MAP_CACHE_SECONDS = 0
+    first = geojson(client)
+    with django_assert_num_queries(3):  # vocabularies 2, the points 1: asked again
+        assert geojson(client) == first
+
+
 def test_filters_are_kept_under_their_own_key(client, mapped, django_assert_num_queries):
     assert names_on_the_map(client) == {"Two places", "Other language"}
     assert names_on_the_map(client, language="pl") == {"Other language"}

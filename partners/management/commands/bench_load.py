@@ -438,6 +438,8 @@ class Server:
             SECRET_KEY=secrets.token_urlsafe(48),
             ALLOWED_HOSTS="127.0.0.1,localhost",
             ALLOW_CONSOLE_EMAIL="1",
+            # As production with Redis: the map keeps its answers (each worker its own here).
+            MAP_CACHE_SECONDS=os.environ.get("MAP_CACHE_SECONDS", "900"),
             DIRECTORY_IGNORE_DOTENV="1",
             DATABASE_URL=_database_url(),
             LOG_LEVEL="WARNING",
