@@ -1,4 +1,5 @@
 import pytest
+from django.test import override_settings
 
 from tests.factories import (
     make_group_moderator,
@@ -52,14 +53,17 @@ def crisis_lines_cached():
 
 
 @pytest.fixture(autouse=True)
-def fresh_map_answers(settings):
+def fresh_map_answers():
     """The map keeps its answers as in production with Redis (partners.map_cache), so every
     test also checks that a change shows at once; a rolled-back test's listings are gone
-    without a signal, so each test starts with no answer kept."""
+    without a signal, so each test starts with no answer kept. (override_settings, not the
+    `settings` fixture: that would be set up first and undone last, after other fixtures'
+    teardowns that expect the test's own settings undone.)"""
     from partners.map_cache import forget_answers
 
-    settings.MAP_CACHE_SECONDS = 15 * 60
-    forget_answers()
+    with override_settings(MAP_CACHE_SECONDS=15 * 60):
+        forget_answers()
+        yield
 
 
 # --- Organisation staff: the cast of the access tests ---------------------------------------
