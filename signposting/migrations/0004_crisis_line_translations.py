@@ -4,35 +4,9 @@
 group's permissions on it (as 0003 gives them on the lines)."""
 
 import django.db.models.deletion
-from django.contrib.auth.management import create_permissions
 from django.db import migrations, models
 
-GROUP = "Moderators"
-ACTIONS = ["view", "add", "change", "delete"]
-
-
-def _permissions(apps):
-    # Permissions are normally created after all migrations; make sure ours exist now.
-    app_config = apps.get_app_config("signposting")
-    app_config.models_module = True
-    create_permissions(app_config, apps=apps, verbosity=0)
-    app_config.models_module = None
-    Permission = apps.get_model("auth", "Permission")
-    return [
-        Permission.objects.get(content_type__app_label="signposting", codename=f"{action}_crisislinetranslation")
-        for action in ACTIONS
-    ]
-
-
-def grant(apps, schema_editor):
-    group, _created = apps.get_model("auth", "Group").objects.get_or_create(name=GROUP)
-    group.permissions.add(*_permissions(apps))
-
-
-def revoke(apps, schema_editor):
-    group = apps.get_model("auth", "Group").objects.filter(name=GROUP).first()
-    if group is not None:
-        group.permissions.remove(*_permissions(apps))
+from directory.moderator_permissions import EVERYTHING, grant_to_moderators
 
 
 class Migration(migrations.Migration):
@@ -60,5 +34,5 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(fields=('crisis_line', 'language'), name='crisis_line_translation_one_per_language')],
             },
         ),
-        migrations.RunPython(grant, revoke),
+        grant_to_moderators("signposting", {"crisislinetranslation": EVERYTHING}),
     ]
