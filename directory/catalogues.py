@@ -51,7 +51,7 @@ PUBLIC_SOURCES = (
     "partners/reference_data.py",
     "partners/filters.py",
     "partners/views.py",
-    "partners/search.py",
+    "partners/search/",
     "partners/templatetags/",
     "signposting/views.py",
     "signposting/crisis.py",

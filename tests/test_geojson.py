@@ -5,7 +5,7 @@ import json
 import pytest
 
 from partners import map_cache
-from partners import search as search_module
+from partners.search import map as search_module
 from partners.models import Location, Service, ServiceLanguage, ServiceTranslation, Status
 from tests.factories import make_location, make_organisation, make_postcode, make_service
 
