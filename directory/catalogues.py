@@ -51,6 +51,7 @@ PUBLIC_SOURCES = (
     "partners/reference_data.py",
     "partners/filters.py",
     "partners/views.py",
+    "partners/results_page.py",
     "partners/search/",
     "partners/templatetags/",
     "signposting/views.py",
