@@ -42,7 +42,7 @@ def counts(search: Search, facets: Iterable[str], total: bool = True, page: int 
     if page is not None and search.params.place:
         # Each service's nearest place within the radius, worked out once: it says which
         # services are near, and how near. A matching service with a place has one within
-        # the radius, so this is its nearest place in the box (as `_in_order`).
+        # the radius, so this is its nearest place in the box.
         nearest = (
             near_locations(search.params.place, search.params.radius)
             .values("service_id")
@@ -56,14 +56,16 @@ def counts(search: Search, facets: Iterable[str], total: bool = True, page: int 
         keys["distance"] = "n.nearest"
     if page is not None:
         # The page's order is worked out here too, once per service, so that the page
-        # is the first rows of search_base in that order (as `_in_order`, but a place's
-        # nearest location comes from the locations within the radius, not a join of all).
+        # is the first rows of search_base in that order (a place's nearest location comes
+        # from the locations within the radius, not a join of all).
         ordering = search.ordering()
         sort = search.params.effective_sort
         if sort in (RELEVANCE, DISTANCE):
             core_queryset = core_queryset.with_freshness()
         if sort == RELEVANCE:
             core_queryset = core_queryset.annotate(rank=search.engine.rank() if search.engine else Value(0.0))
+        if "-speaks" in ordering:
+            core_queryset = core_queryset.annotate(speaks=search.speaks())
         fields = [name.lstrip("-") for name in ordering if name not in ("pk", "remote", "distance")]
         keys = {name: f"c.{quote(name)}" for name in fields} | keys
     core, core_params = core_queryset.order_by().values("pk", "cost", "gender", *fields).query.sql_with_params()

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Expression, Q, QuerySet
+from django.db.models import Exists, Expression, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from ..capacity import taking_new_people_q
-from ..models import Service, ServiceLocation
+from ..models import LanguageProvision, Service, ServiceLanguage, ServiceLocation
 from . import counting
 from . import map as search_map
 from .counting import Counts
@@ -77,11 +78,28 @@ class Search:
         # Listings nobody has confirmed for a long time rank below fresher ones (the
         # public is told they may be out of date); alphabetical order stays alphabetical.
         if sort == RELEVANCE:
-            return ["very_stale", "-rank", "name", "pk"]
+            # For a language, services whose staff speak it come before those that offer
+            # it through an interpreter or in writing only.
+            speaks = ["-speaks"] if self.spoken_language_ids else []
+            return ["very_stale", *speaks, "-rank", "name", "pk"]
         if sort == DISTANCE:
             # Services with a place come first, nearest first; then those by phone, video or text.
             return ["remote", "very_stale", "distance", "name", "pk"]
         return ["name", "pk"]
+
+    @cached_property
+    def spoken_language_ids(self) -> frozenset[int]:
+        """The languages this search asks for: chosen in the filter or named in the words."""
+        named = (term.language_ids for term in self.keywords.terms)
+        return frozenset(self.vocabulary.ids("language", self.params.language)).union(*named)
+
+    def speaks(self) -> Exists:
+        """Whether the service's staff speak one of the languages the search asks for."""
+        return Exists(
+            ServiceLanguage.objects.filter(
+                service=OuterRef("pk"), provision=LanguageProvision.STAFF, language_id__in=self.spoken_language_ids
+            )
+        )
 
     def results(self, page: str | int | None = 1) -> SearchResults:
         """How many services match, the option counts, and one page of the services in

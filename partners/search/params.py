@@ -49,23 +49,29 @@ class SearchParams:
     sort: str = ""
 
     @property
+    def ranked(self) -> bool:
+        """Whether "Best match" means something: words to match, or a language to speak
+        (services whose staff speak it come first)."""
+        return bool(self.q or self.language)
+
+    @property
     def effective_sort(self) -> str:
         """The order actually used: an impossible choice falls back to the natural one."""
         if self.sort == DISTANCE and self.place:
             return DISTANCE
-        if self.sort == RELEVANCE and self.q:
+        if self.sort == RELEVANCE and self.ranked:
             return RELEVANCE
         if self.sort == NAME:
             return NAME
         if self.place:
             return DISTANCE
-        if self.q:
+        if self.ranked:
             return RELEVANCE
         return NAME
 
     @property
     def available_sorts(self) -> list[str]:
-        return [s for s in SORTS if (s != RELEVANCE or self.q) and (s != DISTANCE or self.place)]
+        return [s for s in SORTS if (s != RELEVANCE or self.ranked) and (s != DISTANCE or self.place)]
 
     def values(self, facet: str) -> tuple[str, ...]:
         return getattr(self, facet)
