@@ -404,6 +404,9 @@ class ServiceFilter(django_filters.FilterSet):
         model = Service
         fields: list[str] = []
 
+    # Whether keywords were applied (some searches are only words everyone types, such as "help").
+    searched = False
+
     @property
     def qs(self) -> QuerySet[Service]:
         if not self.is_valid():
@@ -427,7 +430,10 @@ class ServiceFilter(django_filters.FilterSet):
         its stems, everyday synonyms, small typos, names of support types, languages and
         communities, and the listings' translations."""
         keywords = engine.parse_keywords(" ".join(words(value)), self.vocabulary)
-        return queryset.filter(engine.keywords_q(keywords)) if keywords else queryset
+        if not keywords:
+            return queryset
+        self.searched = True
+        return queryset.filter(engine.keywords_q(keywords))
 
     def filter_terms(self, queryset: QuerySet, name: str, value: list[Term]) -> QuerySet:
         condition = Q()

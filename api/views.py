@@ -126,9 +126,10 @@ def page_of(
     to_document: Callable,
     fetch: QuerySet | None = None,
     *,
-    count: Callable[[], int] | None = None,
+    count: Callable[..., int] | None = None,
     after: Cursor | None = None,
     keyset: bool = False,
+    read_all: bool = False,
 ) -> dict:
     """HSDS's page object. A page past the end is empty but keeps the true totals.
 
@@ -141,14 +142,28 @@ def page_of(
     `keyset`: the rows are in name order (then id), so the page also gives `next_cursor`,
     where the next page starts; with `after` (a cursor) the page starts there instead of
     at an offset, so the database reads no earlier row. `count`: how to count the rows
-    (cached_count), else an exact count."""
+    (cached_count), else an exact count. `read_all`: when the count is not kept, read the
+    ids of every row in one statement and count those, instead of a count and a page
+    that each find the rows again (a keyword search: docs/performance.md, "After: the
+    API's search")."""
     if count is None:
-        count = rows.count if isinstance(rows, QuerySet) else rows.__len__
-    total = count()
-    total_pages = math.ceil(total / per_page)
+        count = _counter(rows)
     start = (page - 1) * per_page
     if after is not None:
         page, start = after.page, 0
+    every = None
+    if read_all and after is None and fetch is not None:
+
+        def read_every() -> int:
+            nonlocal every
+            every = list(_page_rows(rows, keyset))
+            return len(every)
+
+        total = count(read_every)
+    else:
+        total = count()
+    total_pages = math.ceil(total / per_page)
+    if after is not None:
         rows = rows.filter(after_q(after))
     next_cursor = None
     # Past the end, ask the database nothing: a huge offset is wasted work (or an overflow).
@@ -157,16 +172,14 @@ def page_of(
     elif fetch is None:
         contents = [to_document(row) for row in rows[start : start + per_page]]
     else:
-        if keyset:
-            # One row more than the page says whether a next page exists, and the page's last
-            # row says where it starts. Both columns are in the index service_public_order.
-            found = list(rows.prefetch_related(None).values_list("pk", "name")[start : start + per_page + 1])
-            if len(found) > per_page:
-                found = found[:per_page]
-                next_cursor = Cursor(page=page + 1, name=found[-1][1], pk=found[-1][0]).encode()
-            ids = [pk for pk, _name in found]
-        else:
-            ids = list(rows.prefetch_related(None).values_list("pk", flat=True)[start : start + per_page])
+        # One row more than the page says whether a next page exists, and (keyset) the page's
+        # last row says where it starts. Both columns are in the index service_public_order.
+        found = every[start : start + per_page + 1] if every is not None else None
+        if found is None:
+            found = list(_page_rows(rows, keyset)[start : start + per_page + 1])
+        if keyset and len(found) > per_page:
+            next_cursor = Cursor(page=page + 1, name=found[per_page - 1][1], pk=found[per_page - 1][0]).encode()
+        ids = [row[0] for row in found[:per_page]]
         loaded = fetch.in_bulk(ids) if ids else {}
         contents = [to_document(loaded[pk]) for pk in ids if pk in loaded]
     answer = {
@@ -184,6 +197,19 @@ def page_of(
     return answer
 
 
+def _page_rows(rows: QuerySet, keyset: bool) -> QuerySet:
+    return rows.prefetch_related(None).values_list(*(("pk", "name") if keyset else ("pk",)))
+
+
+def _counter(rows: QuerySet | list) -> Callable[..., int]:
+    def count(compute: Callable[[], int] | None = None) -> int:
+        if compute is not None:
+            return compute()
+        return rows.count() if isinstance(rows, QuerySet) else len(rows)
+
+    return count
+
+
 def after_q(cursor: Cursor) -> Q:
     """The rows after the cursor's in the order (name, id). Written as `name >= x AND (name > x
     OR id > y)` so the database starts reading the index at the name instead of testing
@@ -191,17 +217,19 @@ def after_q(cursor: Cursor) -> Q:
     return Q(name__gte=cursor.name) & (Q(name__gt=cursor.name) | Q(pk__gt=cursor.pk))
 
 
-def cached_count(rows: QuerySet) -> Callable[[], int]:
-    """How to count `rows`: exactly, or with a shared cache (settings.MAP_CACHE_SECONDS) the
-    count kept under the directory's version (partners.map_cache), which any listing change
-    replaces, so a publish or an unpublish is counted on the next request. The key is the
-    counted statement itself, so every filter, search word and place is in it."""
+def cached_count(rows: QuerySet) -> Callable[..., int]:
+    """How to count `rows` (by `compute`, else a COUNT): exactly, or with a shared cache
+    (settings.MAP_CACHE_SECONDS) the count kept under the directory's version
+    (partners.map_cache), which any listing change replaces, so a publish or an unpublish
+    is counted on the next request. The key is the counted statement itself, so every
+    filter, search word and place is in it."""
 
-    def count() -> int:
+    def count(compute: Callable[[], int] | None = None) -> int:
+        compute = compute or rows.count
         if not settings.MAP_CACHE_SECONDS:
-            return rows.count()
+            return compute()
         sql, params = rows.query.sql_with_params()
-        return map_cache.answer(("api-count", sql, params), rows.count)
+        return map_cache.answer(("api-count", sql, params), compute)
 
     return count
 
@@ -269,7 +297,8 @@ def services(request: HttpRequest) -> HttpResponse:
     options = check(ListForm(request.GET))
     place = check(PlaceForm(request.GET))
     cursor = check(CursorForm(request.GET))["cursor"]
-    rows = ServiceFilter(request.GET, queryset=hsds.published_services()).qs
+    filters = ServiceFilter(request.GET, queryset=hsds.published_services())
+    rows = filters.qs
     if place["postcode"]:
         rows = services_near(rows, place["postcode"], place["proximity"])
     else:
@@ -284,7 +313,13 @@ def services(request: HttpRequest) -> HttpResponse:
         to_document = partial(hsds.service_document, site=site)
     else:
         to_document = partial(hsds.service_summary, site=site)
-    paging = {"count": cached_count(rows), "after": cursor, "keyset": not place["postcode"]}
+    paging = {
+        "count": cached_count(rows),
+        "after": cursor,
+        "keyset": not place["postcode"],
+        # The keyword conditions are the costly part of a search: find the matches once.
+        "read_all": filters.searched,
+    }
     return listing(rows, options, to_document, fetch=documents, **paging)
 
 

@@ -235,7 +235,7 @@ def test_nearest_first_pages_have_no_cursor(client, generated):
     assert page["size"] == PER_PAGE
 
 
-def test_a_cursor_page_reads_no_earlier_row(client, generated, django_assert_num_queries):
+def test_a_cursor_page_reads_no_earlier_row(client, generated):
     # The page's ids are asked for after the cursor's name and id, with no OFFSET.
     cursor = client.get("/api/services", {"per_page": PER_PAGE, "minimal": "true"}).json()["next_cursor"]
     with CaptureQueriesContext(connection) as queries:
@@ -276,3 +276,30 @@ def test_without_a_shared_cache_the_count_is_exact_every_time(client, generated,
             assert client.get("/api/services", {"minimal": "true"}).json()["total_items"] == total
         Service.objects.filter(pk=Service.objects.public().first().pk).update(status=Status.DRAFT)  # no signal
         assert client.get("/api/services", {"minimal": "true"}).json()["total_items"] == total - 1
+
+
+@pytest.mark.parametrize("kept", [0, 900], ids=["exact", "kept"])
+@pytest.mark.parametrize("query", [{"search": "talking"}, {"search": "talking", "language": "ur"}, {"search": "help"}])
+def test_a_search_reads_its_matches_once_and_pages_them_as_before(client, generated, kept, query):
+    # One statement finds every match in order (count and page at once: api.views.page_of,
+    # read_all) instead of a count and a page that each run the keyword conditions again.
+    # "help" is only a word everyone types: no keywords, the plain list.
+    expected = expected_ids(query)
+    total_pages = math.ceil(len(expected) / PER_PAGE)
+    with override_settings(MAP_CACHE_SECONDS=kept):
+        for page in range(1, total_pages + 2):
+            answer = client.get("/api/services", {**query, "per_page": PER_PAGE, "page": page}).json()
+            ids = [document["id"] for document in answer["contents"]]
+            assert ids == expected[(page - 1) * PER_PAGE : page * PER_PAGE]
+            assert (answer["total_items"], answer["total_pages"]) == (len(expected), total_pages)
+            assert (answer["next_cursor"] is None) is (page >= total_pages)
+
+
+def test_a_search_page_is_one_statement_fewer_than_a_count_and_a_page(client, generated):
+    with override_settings(MAP_CACHE_SECONDS=0), CaptureQueriesContext(connection) as queries:
+        client.get("/api/services", {"search": "talking", "minimal": "true", "per_page": PER_PAGE, "page": 2})
+    statements = [q["sql"] for q in queries.captured_queries]
+    assert not any("COUNT(" in sql for sql in statements)
+    # The vocabulary (2), on PostgreSQL which words the listings hold (1), every match's id
+    # in order (1), the page's services (1).
+    assert len(statements) == (5 if connection.vendor == "postgresql" else 4)
