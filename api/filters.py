@@ -190,11 +190,21 @@ class Cursor:
             return None
         if not (isinstance(page, int) and isinstance(name, str) and isinstance(pk, int)):
             return None
-        if isinstance(page, bool) or isinstance(pk, bool) or page < 2 or pk < 1:
+        # Ids are 64-bit integers: a larger one would overflow the database's parameter.
+        if isinstance(page, bool) or isinstance(pk, bool) or page < 2 or not 1 <= pk < 2**63:
             return None
-        if len(name) > MAX_CURSOR_NAME_LENGTH or "\x00" in name:
+        if len(name) > MAX_CURSOR_NAME_LENGTH or "\x00" in name or _unencodable(name):
             return None
         return cls(page=page, name=name, pk=pk)
+
+
+def _unencodable(text: str) -> bool:
+    """Text holding a lone surrogate (JSON can carry one), which no database can take."""
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 class CursorField(forms.CharField):
