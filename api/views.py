@@ -145,7 +145,7 @@ def page_of(
     (cached_count), else an exact count. `read_all`: when the count is not kept, read the
     ids of every row in one statement and count those, instead of a count and a page
     that each find the rows again (a keyword search: docs/performance.md, "After: the
-    API's search")."""
+    API's cursor, count and search")."""
     if count is None:
         count = _counter(rows)
     start = (page - 1) * per_page
