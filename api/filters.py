@@ -8,8 +8,12 @@ distance annotation can still aggregate over a service's locations.
 Anything malformed or unknown becomes a ParameterError, which the views answer
 with a 400 naming the parameter."""
 
+import base64
+import binascii
+import json
 import re
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime, time
 from functools import cached_property
 
@@ -25,16 +29,11 @@ from django.utils.translation.trans_real import parse_accept_lang_header
 from partners import search as engine
 from partners.languages import base_code, is_translation_language, translation_languages
 from partners.models import (
-    Attribute,
-    Community,
     Cost,
-    DeliveryMode,
     Gender,
-    Language,
     Organisation,
     ReferralKind,
     Service,
-    SupportType,
 )
 from partners.postcodes import Place, lookup
 
@@ -45,6 +44,9 @@ MAX_PER_PAGE = 100
 MAX_SEARCH_LENGTH = 200
 # More words than this add nothing to a directory search but cost a subquery each.
 MAX_SEARCH_WORDS = 10
+# A service's name is at most this long (partners.models.Service.name); a cursor holding a
+# longer one was not made by us.
+MAX_CURSOR_NAME_LENGTH = 1000
 
 
 class ParameterError(Exception):
@@ -162,6 +164,63 @@ class PostcodeField(forms.CharField):
         return place
 
 
+@dataclass(frozen=True)
+class Cursor:
+    """Where a walk through /api/services stopped: the last service given (its name and
+    internal id, the list's order) and the number of the page that follows. Opaque to
+    clients: URL-safe base64 of a small JSON array."""
+
+    page: int
+    name: str
+    pk: int
+
+    def encode(self) -> str:
+        text = json.dumps([self.page, self.name, self.pk], ensure_ascii=False, separators=(",", ":"))
+        return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, text: str) -> "Cursor | None":
+        """The cursor `text` encodes, or None for anything we did not make."""
+        if len(text) > 8 * MAX_CURSOR_NAME_LENGTH:
+            return None
+        try:
+            padded = text + "=" * (-len(text) % 4)
+            page, name, pk = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")).decode())
+        except (ValueError, TypeError, UnicodeError, binascii.Error):
+            return None
+        if not (isinstance(page, int) and isinstance(name, str) and isinstance(pk, int)):
+            return None
+        # Ids are 64-bit integers: a larger one would overflow the database's parameter.
+        if isinstance(page, bool) or isinstance(pk, bool) or page < 2 or not 1 <= pk < 2**63:
+            return None
+        if len(name) > MAX_CURSOR_NAME_LENGTH or "\x00" in name or _unencodable(name):
+            return None
+        return cls(page=page, name=name, pk=pk)
+
+
+def _unencodable(text: str) -> bool:
+    """Text holding a lone surrogate (JSON can carry one), which no database can take."""
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+class CursorField(forms.CharField):
+    def clean(self, value: str | None) -> Cursor | None:
+        text = (super().clean(value) or "").strip()
+        if not text:
+            return None
+        cursor = Cursor.decode(text)
+        if cursor is None:
+            raise ValidationError(
+                _("This is not a cursor this API gave. Use a page's next_cursor, or start again without one."),
+                code="invalid",
+            )
+        return cursor
+
+
 class TermsFilter(django_filters.Filter):
     field_class = TermsField
 
@@ -183,15 +242,45 @@ def given(values) -> list[str]:
     return [text for text in (str(item).strip() for item in values or []) if text]
 
 
-class CodesField(django_filters.fields.ModelMultipleChoiceField):
-    """Vocabulary codes are lower case; accept UR as ur."""
+class VocabularyField(forms.Field):
+    """Codes of one vocabulary (lower case; UR is ur), checked against the vocabulary the
+    search loads anyway (partners.search.Vocabulary, two queries for all five), not with
+    a query of their own."""
 
-    def clean(self, value):
-        return super().clean([code.lower() for code in given(value)])
+    widget = forms.SelectMultiple
+
+    def __init__(self, *, facet: str, vocabulary, message: str, **kwargs):
+        super().__init__(**kwargs)
+        self.facet, self.vocabulary, self.message = facet, vocabulary, message
+
+    def clean(self, value) -> list[str]:
+        codes = [code.lower() for code in given(value)]
+        if not codes:
+            return []
+        vocabulary = self.vocabulary()
+        for code in codes:
+            if vocabulary.option(self.facet, code) is None:
+                raise ValidationError(self.message, code="invalid_choice", params={"value": code})
+        return list(dict.fromkeys(codes))
 
 
-class CodesFilter(django_filters.ModelMultipleChoiceFilter):
-    field_class = CodesField
+class VocabularyFilter(django_filters.Filter):
+    def __init__(self, facet: str, message: str, method: str):
+        super().__init__(method=method)
+        self.facet, self.message = facet, message
+
+    @property
+    def field(self) -> VocabularyField:
+        if not hasattr(self, "_field"):
+            # The filter set's vocabulary, loaded when the first code needs checking.
+            self._field = VocabularyField(
+                facet=self.facet,
+                vocabulary=lambda: self.parent.vocabulary,
+                message=self.message,
+                required=False,
+                label=self.label,
+            )
+        return self._field
 
 
 class ChoicesField(django_filters.fields.MultipleChoiceField):
@@ -203,10 +292,8 @@ class ChoicesFilter(django_filters.MultipleChoiceFilter):
     field_class = ChoicesField
 
 
-def _vocabulary(model, field: str, message: str, method: str) -> CodesFilter:
-    return CodesFilter(
-        queryset=model.objects.all(), to_field_name=field, method=method, error_messages={"invalid_choice": message}
-    )
+def _vocabulary(facet: str, message: str, method: str) -> VocabularyFilter:
+    return VocabularyFilter(facet, message, method)
 
 
 def _choices(choices: list[tuple[str, str]], message: str, method: str) -> ChoicesFilter:
@@ -255,6 +342,20 @@ class ListForm(forms.Form):
         return data
 
 
+class CursorForm(forms.Form):
+    """`cursor`: carry on after the page that gave it (keyset paging, no OFFSET), in name order."""
+
+    cursor = CursorField(required=False)
+    page = forms.IntegerField(required=False)
+    postcode = forms.CharField(required=False)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("cursor") and (data.get("page") or data.get("postcode")):
+            self.add_error("cursor", _("A cursor cannot be combined with page or postcode."))
+        return data
+
+
 class PlaceForm(forms.Form):
     """`postcode` orders results nearest first; with `proximity` (metres) it also limits them."""
 
@@ -296,12 +397,12 @@ class ServiceFilter(django_filters.FilterSet):
     organization_id = django_filters.UUIDFilter(field_name="organisation__public_id")
     modified_after = DateTimeFilter(method="filter_modified_after")
     language = _vocabulary(
-        Language, "code", _("Unknown language %(value)s. Use an ISO 639 code, such as ur or phr."), "filter_language"
+        "language", _("Unknown language %(value)s. Use an ISO 639 code, such as ur or phr."), "filter_language"
     )
-    community = _vocabulary(Community, "slug", _("Unknown community %(value)s."), "filter_community")
-    support = _vocabulary(SupportType, "slug", _("Unknown support type %(value)s."), "filter_support")
-    attribute = _vocabulary(Attribute, "slug", _("Unknown attribute %(value)s."), "filter_attribute")
-    mode = _vocabulary(DeliveryMode, "slug", _("Unknown mode %(value)s."), "filter_mode")
+    community = _vocabulary("community", _("Unknown community %(value)s."), "filter_community")
+    support = _vocabulary("support", _("Unknown support type %(value)s."), "filter_support")
+    attribute = _vocabulary("attribute", _("Unknown attribute %(value)s."), "filter_attribute")
+    mode = _vocabulary("mode", _("Unknown mode %(value)s."), "filter_mode")
     referral = _choices(
         ReferralKind.choices, _("Unknown referral %(value)s. Use self, gp, professional or drop-in."), "filter_referral"
     )
@@ -312,6 +413,9 @@ class ServiceFilter(django_filters.FilterSet):
     class Meta:
         model = Service
         fields: list[str] = []
+
+    # Whether keywords were applied (some searches are only words everyone types, such as "help").
+    searched = False
 
     @property
     def qs(self) -> QuerySet[Service]:
@@ -327,9 +431,8 @@ class ServiceFilter(django_filters.FilterSet):
     def vocabulary(self) -> engine.Vocabulary:
         return engine.Vocabulary.load()
 
-    def _facet(self, queryset: QuerySet, facet: str, values) -> QuerySet:
+    def _facet(self, queryset: QuerySet, facet: str, values: list[str]) -> QuerySet:
         """A filter of the public search, with the same meaning (partners.search.facet_q)."""
-        values = [getattr(value, "code", None) or getattr(value, "slug", value) for value in values or []]
         return queryset.filter(engine.facet_q(facet, values, self.vocabulary)) if values else queryset
 
     def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
@@ -337,7 +440,10 @@ class ServiceFilter(django_filters.FilterSet):
         its stems, everyday synonyms, small typos, names of support types, languages and
         communities, and the listings' translations."""
         keywords = engine.parse_keywords(" ".join(words(value)), self.vocabulary)
-        return queryset.filter(engine.keywords_q(keywords)) if keywords else queryset
+        if not keywords:
+            return queryset
+        self.searched = True
+        return queryset.filter(engine.keywords_q(keywords))
 
     def filter_terms(self, queryset: QuerySet, name: str, value: list[Term]) -> QuerySet:
         condition = Q()

@@ -12,7 +12,7 @@ from functools import partial, wraps
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -22,11 +22,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from directory.errors import RETRY_AFTER_SECONDS
+from partners import map_cache
 from partners.languages import translation_languages
 from partners.models import Organisation, Service
 
 from . import hsds
 from .filters import (
+    Cursor,
+    CursorForm,
     ListForm,
     OrganisationFilter,
     ParameterError,
@@ -117,7 +120,16 @@ def _null_character_in(request: HttpRequest) -> str:
 
 
 def page_of(
-    rows: QuerySet | list, page: int, per_page: int, to_document: Callable, fetch: QuerySet | None = None
+    rows: QuerySet | list,
+    page: int,
+    per_page: int,
+    to_document: Callable,
+    fetch: QuerySet | None = None,
+    *,
+    count: Callable[..., int] | None = None,
+    after: Cursor | None = None,
+    keyset: bool = False,
+    read_all: bool = False,
 ) -> dict:
     """HSDS's page object. A page past the end is empty but keeps the true totals.
 
@@ -125,20 +137,52 @@ def page_of(
     ids (narrow rows the database can sort in memory, or read in order from an index),
     then `fetch` loads the full rows and their prefetches for those ids alone. At 100,000
     services this is what keeps a deep page from sorting every wide row on disk
-    (docs/performance.md, "After: the API list")."""
-    total = rows.count() if isinstance(rows, QuerySet) else len(rows)
-    total_pages = math.ceil(total / per_page)
+    (docs/performance.md, "After: the API list").
+
+    `keyset`: the rows are in name order (then id), so the page also gives `next_cursor`,
+    where the next page starts; with `after` (a cursor) the page starts there instead of
+    at an offset, so the database reads no earlier row. `count`: how to count the rows
+    (cached_count), else an exact count. `read_all`: when the count is not kept, read the
+    ids of every row in one statement and count those, instead of a count and a page
+    that each find the rows again (a keyword search: docs/performance.md, "After: the
+    API's cursor, count and search")."""
+    if count is None:
+        count = _counter(rows)
     start = (page - 1) * per_page
+    if after is not None:
+        page, start = after.page, 0
+    every = None
+    if read_all and after is None and fetch is not None:
+
+        def read_every() -> int:
+            nonlocal every
+            every = list(_page_rows(rows, keyset))
+            return len(every)
+
+        total = count(read_every)
+    else:
+        total = count()
+    total_pages = math.ceil(total / per_page)
+    if after is not None:
+        rows = rows.filter(after_q(after))
+    next_cursor = None
     # Past the end, ask the database nothing: a huge offset is wasted work (or an overflow).
     if start >= total:
         contents = []
     elif fetch is None:
         contents = [to_document(row) for row in rows[start : start + per_page]]
     else:
-        ids = list(rows.prefetch_related(None).values_list("pk", flat=True)[start : start + per_page])
-        found = fetch.in_bulk(ids) if ids else {}
-        contents = [to_document(found[pk]) for pk in ids if pk in found]
-    return {
+        # One row more than the page says whether a next page exists, and (keyset) the page's
+        # last row says where it starts. Both columns are in the index service_public_order.
+        found = every[start : start + per_page + 1] if every is not None else None
+        if found is None:
+            found = list(_page_rows(rows, keyset)[start : start + per_page + 1])
+        if keyset and len(found) > per_page:
+            next_cursor = Cursor(page=page + 1, name=found[per_page - 1][1], pk=found[per_page - 1][0]).encode()
+        ids = [row[0] for row in found[:per_page]]
+        loaded = fetch.in_bulk(ids) if ids else {}
+        contents = [to_document(loaded[pk]) for pk in ids if pk in loaded]
+    answer = {
         "total_items": total,
         "total_pages": total_pages,
         "page_number": page,
@@ -148,6 +192,46 @@ def page_of(
         "empty": not contents,
         "contents": contents,
     }
+    if keyset:
+        answer["next_cursor"] = next_cursor
+    return answer
+
+
+def _page_rows(rows: QuerySet, keyset: bool) -> QuerySet:
+    return rows.prefetch_related(None).values_list(*(("pk", "name") if keyset else ("pk",)))
+
+
+def _counter(rows: QuerySet | list) -> Callable[..., int]:
+    def count(compute: Callable[[], int] | None = None) -> int:
+        if compute is not None:
+            return compute()
+        return rows.count() if isinstance(rows, QuerySet) else len(rows)
+
+    return count
+
+
+def after_q(cursor: Cursor) -> Q:
+    """The rows after the cursor's in the order (name, id). Written as `name >= x AND (name > x
+    OR id > y)` so the database starts reading the index at the name instead of testing
+    every earlier row."""
+    return Q(name__gte=cursor.name) & (Q(name__gt=cursor.name) | Q(pk__gt=cursor.pk))
+
+
+def cached_count(rows: QuerySet) -> Callable[..., int]:
+    """How to count `rows` (by `compute`, else a COUNT): exactly, or with a shared cache
+    (settings.MAP_CACHE_SECONDS) the count kept under the directory's version
+    (partners.map_cache), which any listing change replaces, so a publish or an unpublish
+    is counted on the next request. The key is the counted statement itself, so every
+    filter, search word and place is in it."""
+
+    def count(compute: Callable[[], int] | None = None) -> int:
+        compute = compute or rows.count
+        if not settings.MAP_CACHE_SECONDS:
+            return compute()
+        sql, params = rows.query.sql_with_params()
+        return map_cache.answer(("api-count", sql, params), compute)
+
+    return count
 
 
 def ndjson(rows: Iterable, to_document: Callable) -> StreamingHttpResponse:
@@ -158,10 +242,14 @@ def ndjson(rows: Iterable, to_document: Callable) -> StreamingHttpResponse:
     return StreamingHttpResponse(lines, content_type="application/x-ndjson; charset=utf-8")
 
 
-def listing(rows: QuerySet | list, options: dict, to_document: Callable, fetch: QuerySet | None = None) -> HttpResponse:
+def listing(
+    rows: QuerySet | list, options: dict, to_document: Callable, fetch: QuerySet | None = None, **paging
+) -> HttpResponse:
     if options["format"] == "ndjson":
+        if paging.get("after") is not None:
+            rows = rows.filter(after_q(paging["after"]))
         return ndjson(rows, to_document)
-    return json_response(page_of(rows, options["page"], options["per_page"], to_document, fetch))
+    return json_response(page_of(rows, options["page"], options["per_page"], to_document, fetch, **paging))
 
 
 def parse_id(value: str, message: str) -> uuid.UUID:
@@ -205,10 +293,12 @@ def openapi(request: HttpRequest) -> HttpResponse:
 
 @api_view
 def services(request: HttpRequest) -> HttpResponse:
-    """Anyone: published services, filtered and paged."""
+    """Anyone: published services, filtered and paged (by page number, or by cursor in name order)."""
     options = check(ListForm(request.GET))
     place = check(PlaceForm(request.GET))
-    rows = ServiceFilter(request.GET, queryset=hsds.published_services()).qs
+    cursor = check(CursorForm(request.GET))["cursor"]
+    filters = ServiceFilter(request.GET, queryset=hsds.published_services())
+    rows = filters.qs
     if place["postcode"]:
         rows = services_near(rows, place["postcode"], place["proximity"])
     else:
@@ -223,7 +313,14 @@ def services(request: HttpRequest) -> HttpResponse:
         to_document = partial(hsds.service_document, site=site)
     else:
         to_document = partial(hsds.service_summary, site=site)
-    return listing(rows, options, to_document, fetch=documents)
+    paging = {
+        "count": cached_count(rows),
+        "after": cursor,
+        "keyset": not place["postcode"],
+        # The keyword conditions are the costly part of a search: find the matches once.
+        "read_all": filters.searched,
+    }
+    return listing(rows, options, to_document, fetch=documents, **paging)
 
 
 @api_view

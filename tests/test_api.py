@@ -13,6 +13,7 @@ from api.hsds import location_id
 from api.openapi import LIST_PARAMETERS
 from api.taxonomies import CAPACITY, COMMUNITY, LISTING, SUPPORT, TAXONOMIES
 from editing.capacity import record_answer
+from partners.map_cache import forget_answers
 from partners.models import Organisation, OrganisationTranslation, Service, ServiceTranslation, Status
 from tests.factories import make_location, make_organisation, make_postcode, make_rich_service, make_service
 
@@ -459,7 +460,9 @@ def five(db):
 
 def test_page_object_agrees_with_its_contents(client, five):
     page = get(client, "/api/services", {"per_page": 2, "page": 2})
-    assert set(page) == PAGE_KEYS
+    # HSDS's page object, and where the next page starts (keyset paging: tests/test_api_cursor.py).
+    assert set(page) == PAGE_KEYS | {"next_cursor"}
+    assert isinstance(page["next_cursor"], str)
     assert page == {**page, "total_items": 5, "total_pages": 3, "page_number": 2, "size": 2}
     assert (page["first_page"], page["last_page"], page["empty"]) == (False, False, False)
     assert names(page) == ["Service C", "Service D"]
@@ -483,6 +486,7 @@ def test_page_past_the_end_is_empty_with_true_totals(client, five):
         "last_page": True,
         "empty": True,
         "contents": [],
+        "next_cursor": None,
     }
 
 
@@ -787,6 +791,7 @@ def many(db):
 )
 def test_list_query_count_does_not_grow_with_page_size(client, many, django_assert_num_queries, path, query, queries):
     for per_page in (1, 6):
+        forget_answers()  # the count of /api/services is kept between requests (see below)
         with django_assert_num_queries(queries):
             page = get(client, path, {**query, "per_page": per_page})
         assert page["size"] == per_page or path == "/api/taxonomies"
@@ -799,13 +804,23 @@ def test_detail_query_count_is_fixed(client, many, django_assert_num_queries, ki
         get(client, f"/api/{kind}/{first['id']}")
 
 
+def test_the_services_count_is_kept_between_requests_with_a_shared_cache(client, many, django_assert_num_queries):
+    # The same filters on another page or page size: the count is read from the cache
+    # (api.views.cached_count), one query fewer than the first request.
+    get(client, "/api/services", {"language": "ur", "per_page": 1})
+    with django_assert_num_queries(10 - 1 + 2):
+        assert get(client, "/api/services", {"language": "ur", "per_page": 2, "page": 2})["total_items"] == 6
+
+
 def test_filters_and_place_add_a_fixed_number_of_queries(client, many, django_assert_num_queries):
     make_postcode("BD8 7JH", 53.7990, -1.7700)
     query = {"language": "ur", "community": "south-asian", "postcode": "BD8 7JH", "proximity": 5000}
     for per_page in (1, 6):
-        # three look-ups (language, community, postcode) and the public search's two
-        # vocabulary queries (partners.search.Vocabulary.load) on top of the ten.
-        with django_assert_num_queries(15):
+        forget_answers()
+        # the postcode's look-up and the public search's two vocabulary queries
+        # (partners.search.Vocabulary.load, which also checks the language and community
+        # codes) on top of the ten.
+        with django_assert_num_queries(13):
             assert get(client, "/api/services", {**query, "per_page": per_page})["size"] == per_page
 
 
@@ -843,7 +858,10 @@ def test_openapi_documents_every_parameter_the_service_filters_accept(client, db
     for parameters in LIST_PARAMETERS.values():
         assert set(parameters) <= documented
     extensions = {name for name, p in document["components"]["parameters"].items() if p.get("x-extension")}
-    assert extensions == {"language", "community", "support", "attribute", "mode", "referral", "cost", "gender", "age"}
+    assert extensions == {
+        *("language", "community", "support", "attribute", "mode", "referral", "cost", "gender", "age"),
+        "cursor",
+    }
 
 
 def test_openapi_lists_current_vocabulary_slugs(client, db):
@@ -956,6 +974,7 @@ def test_every_list_validates_in_another_language(client, translated):
 def test_a_language_adds_two_queries_to_a_list_whatever_its_size(client, many, django_assert_num_queries):
     # The services' and their organisations' translations into that language.
     for per_page in (1, 6):
+        forget_answers()
         with django_assert_num_queries(10 + 2):
             get(client, "/api/services", {"lang": "pl", "per_page": per_page})
 
