@@ -290,6 +290,17 @@ def test_the_same_map_again_reads_no_listing(client, mapped, django_assert_num_q
     assert again == first
 
 
+def test_an_answer_kept_by_code_of_another_format_is_never_read(
+    client, mapped, monkeypatch, django_assert_num_queries
+):
+    # After a deploy that changes what an answer holds, the answers kept before it are not read.
+    monkeypatch.setattr(map_cache, "FORMAT", map_cache.FORMAT - 1)
+    geojson(client)
+    monkeypatch.undo()
+    with django_assert_num_queries(3):  # vocabularies 2, the points 1: computed afresh
+        assert "id" in geojson(client)["features"][0]
+
+
 def test_without_a_shared_cache_nothing_is_kept(client, mapped, settings, django_assert_num_queries):
     # The default without REDIS_URL: another process's change could never reach this one.
     settings.MAP_CACHE_SECONDS = 0
