@@ -290,9 +290,7 @@ def test_the_same_map_again_reads_no_listing(client, mapped, django_assert_num_q
     assert again == first
 
 
-def test_an_answer_kept_by_code_of_another_format_is_never_read(
-    client, mapped, monkeypatch, django_assert_num_queries
-):
+def test_an_answer_kept_by_code_of_another_format_is_never_read(client, mapped, monkeypatch, django_assert_num_queries):
     # After a deploy that changes what an answer holds, the answers kept before it are not read.
     monkeypatch.setattr(map_cache, "FORMAT", map_cache.FORMAT - 1)
     geojson(client)
