@@ -424,12 +424,12 @@ def test_a_feature_carries_only_what_its_marker_needs_in_compact_json(client, db
 
 
 def test_a_long_name_is_cut_to_fit_the_marker(client, db):
-    make_service("Peer support " * 30, locations=[point(*KEIGHLEY)])
+    make_service("Peer support " * 15, locations=[point(*KEIGHLEY)])
     name = geojson(client)["features"][0]["properties"]["name"]
     assert name.endswith("…") and name.startswith("Peer support Peer")
     assert len(name.encode()) <= search_module.NAME_MAX_BYTES
     # The popup has the whole name.
-    assert details(client, geojson(client)["features"][0])["name"] == "Peer support " * 30
+    assert details(client, geojson(client)["features"][0])["name"] == "Peer support " * 15
 
 
 @pytest.mark.parametrize(
