@@ -14,10 +14,12 @@ computed once and kept. The rule:
   the change under the new version. Code that writes without signals (bulk_create,
   QuerySet.update: the importer, seed_synthetic) calls `directory_changed()` itself.
   Answers under an old version are never read again and expire.
-- Searches that depend on the clock (open now, taking new people) are never kept; what a
-  point says about its opening hours today is worked out on every request from the kept
-  hours (see Search.geojson). Nor are answers for a map area (`bbox`): a panned view's box
-  is almost never asked for twice, and keeping each would fill the cache for nothing.
+- Searches that depend on the clock (open now, taking new people) are never kept (whether
+  a point is open now is in its popup's details, /search/geojson/<id>/, never kept). Nor
+  are answers for a map area (`bbox`): a panned view's box is almost never asked for
+  twice, and keeping each would fill the cache for nothing.
+- The key names the answer's FORMAT: a deploy that changes what an answer holds never
+  reads one kept by the code before it.
 - The cache failing must not break the map: reading, writing or bumping the version
   logs the error and the answer is computed as if nothing were kept (as
   directory/ratelimits.py fails open). A change made while the cache cannot be written
@@ -39,6 +41,8 @@ from django.utils.translation import get_language
 logger = logging.getLogger(__name__)
 
 VERSION_KEY = "map:directory-version"
+# Bumped whenever the kept value changes shape (2: features without popup details).
+FORMAT = 2
 
 
 def _version() -> str:
@@ -75,7 +79,7 @@ def answer(params: Any, compute: Callable[[], Any], cacheable: bool = True) -> A
         return compute()
     try:
         digest = hashlib.sha256(f"{get_language()}|{params!r}".encode()).hexdigest()
-        key = f"map:{_version()}:{digest}"
+        key = f"map:{FORMAT}:{_version()}:{digest}"
         kept = cache.get(key)
     except Exception:
         logger.exception("Map answer computed without the cache: the cache did not answer")

@@ -215,6 +215,8 @@ def map_config(query: QueryDict, params: SearchParams) -> dict:
     config.update(
         {
             "geojsonUrl": reverse("partners:search_geojson") + (f"?{geo.urlencode()}" if geo else ""),
+            # A point's popup details: this address with the feature's id in place of the 0.
+            "pointUrl": reverse("partners:map_point", kwargs={"point": 0}),
             "areaSearchUrl": search_url(query, {**dict.fromkeys(PLACE_PARAMETERS), "bbox": None, "sort": None}),
             "bbox": list(params.bbox) if params.bbox else None,
             "place": [params.place.latitude, params.place.longitude] if params.place else None,

@@ -1,4 +1,4 @@
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
@@ -28,6 +28,7 @@ from .search import (
     Search,
     SearchParams,
     Vocabulary,
+    point_details,
     public_services,
     with_listing_details,
     with_result_details,
@@ -105,11 +106,20 @@ def search_geojson(request: HttpRequest) -> JsonResponse:
     if not filterset.is_valid():
         errors = {name: [str(message) for message in messages] for name, messages in filterset.errors.items()}
         return JsonResponse({"errors": errors}, status=400, json_dumps_params={"ensure_ascii": False})
-    prefix = reverse("partners:service", kwargs={"slug": "-"})[:-2]
-    data = Search(filterset.params(), vocabulary).geojson(lambda slug: f"{prefix}{slug}/")
-    # No spaces between items: about 30 bytes a feature, a map answer holds up to 1,000.
+    data = Search(filterset.params(), vocabulary).geojson()
+    # No spaces between items: partners/search/map.py counts on it for its 200 KB guarantee.
     compact = {"ensure_ascii": False, "separators": (",", ":")}
     return JsonResponse(data, content_type="application/geo+json", json_dumps_params=compact)
+
+
+def map_point(request: HttpRequest, point: int) -> JsonResponse:
+    """Anyone: what the popup of one map point (a `Feature`'s id) shows; 404 for a point the
+    public cannot see."""
+    prefix = reverse("partners:service", kwargs={"slug": "-"})[:-2]
+    details = point_details(point, lambda slug: f"{prefix}{slug}/")
+    if details is None:
+        raise Http404("No such point on the map.")
+    return JsonResponse(details, json_dumps_params={"ensure_ascii": False})
 
 
 def service_detail(request: HttpRequest, slug: str) -> HttpResponse:

@@ -26,7 +26,7 @@ from api.taxonomies import SUPPORT, all_terms
 from editing.links import make_token
 from editing.services import listing_version, snapshot_service, submit_revision
 from feedback.services import submit_report
-from partners.models import Service
+from partners.models import Service, ServiceLocation
 from tests.factories import make_postcode, make_user
 from tests.staff import fast_passwords  # noqa: F401 (autouse fixture)
 
@@ -75,6 +75,7 @@ MATRIX: dict[str, Row] = {
     "": PUBLIC,
     "search/": PUBLIC,
     "search/geojson/": PUBLIC,
+    "search/geojson/<int:point>/": PUBLIC,  # a map point's popup details
     "services/<slug:slug>/": PUBLIC,
     "organisations/<slug:slug>/": PUBLIC,
     "about/data/": PUBLIC,
@@ -244,6 +245,7 @@ def world(rf, sunrise, owner, editor, stranger, group_moderator):
     revision = submit_revision(service, change, editor, listing_version(service))
     values = {
         "services/<slug:slug>": service.slug,
+        "geojson/<int:point>": str(ServiceLocation.objects.get(service=service, location=place).pk),
         "organisations/<slug:slug>": sunrise.slug,
         "claim/<slug:slug>": sunrise.slug,
         "places/<slug:key>": str(place.pk),

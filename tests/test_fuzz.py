@@ -220,6 +220,19 @@ def test_map_points_never_fail_on_garbage(client, directory, params):
 
 
 @FUZZ
+@given(
+    point=st.one_of(st.integers(min_value=0, max_value=2**80), st.text(max_size=40)),
+    params=query(SEARCH_PARAMETERS),
+)
+def test_a_map_points_details_never_fail_on_garbage(client, directory, point, params):
+    # Any number (past the largest id too), any text in its place, any parameters beside it.
+    response = client.get(f"/search/geojson/{quote(str(point), safe='')}/", params)
+    assert_not_a_server_error(response, 200, 404)
+    if response.status_code == 200:
+        assert response.json()["name"] == "Amber"
+
+
+@FUZZ
 @given(params=query(["service", "printed"]), path=st.sampled_from(["/shortlist/", "/shortlist/print/"]))
 def test_shortlist_and_its_sheet_never_fail_on_garbage(client, directory, params, path):
     assert_not_a_server_error(client.get(path, params), 200)
@@ -236,7 +249,10 @@ def test_qr_code_never_fails_on_garbage(client, directory, params):
 
 @FEW
 @given(
-    raw=RAW_QUERY, path=st.sampled_from(["/search/geojson/", "/shortlist/", "/shortlist/print/", "/shortlist/qr.svg"])
+    raw=RAW_QUERY,
+    path=st.sampled_from(
+        ["/search/geojson/", "/search/geojson/1/", "/shortlist/", "/shortlist/print/", "/shortlist/qr.svg"]
+    ),
 )
 def test_other_pages_never_fail_on_a_malformed_query_string(client, directory, raw, path):
     assert_not_a_server_error(client.get(f"{path}?{raw}"))

@@ -79,7 +79,8 @@ def test_the_map_popup_says_whether_open(client, monday_noon):
     place = make_location(organisation, latitude=53.79, longitude=-1.75)
     make_service("Talking circle", organisation=organisation, locations=[place], hours="Tu 10:00-12:00")
     feature = client.get("/search/geojson/").json()["features"][0]
-    assert plain(feature["properties"]["hours"]) == "Closed now, opens at 10:00 tomorrow"
+    popup = client.get(f"/search/geojson/{feature['id']}/").json()  # fetched as the popup opens
+    assert plain(popup["hours"]) == "Closed now, opens at 10:00 tomorrow"
 
 
 def test_a_kept_map_answer_still_says_whether_open_at_this_moment(client, monkeypatch):
@@ -88,10 +89,13 @@ def test_a_kept_map_answer_still_says_whether_open_at_this_moment(client, monkey
     make_service("Talking circle", organisation=organisation, locations=[place], hours="Tu 10:00-12:00")
     monkeypatch.setattr(timezone, "now", lambda: at(2026, 11, 30, 12, 0))  # Monday noon
     first = client.get("/search/geojson/").json()["features"][0]
+    first_popup = client.get(f"/search/geojson/{first['id']}/").json()
     monkeypatch.setattr(timezone, "now", lambda: at(2026, 12, 1, 11, 0))  # Tuesday 11:00, same listings
     kept = client.get("/search/geojson/").json()["features"][0]
-    assert plain(first["properties"]["hours"]) == "Closed now, opens at 10:00 tomorrow"
-    assert plain(kept["properties"]["hours"]).startswith("Open now")
+    assert kept == first
+    kept_popup = client.get(f"/search/geojson/{kept['id']}/").json()
+    assert plain(first_popup["hours"]) == "Closed now, opens at 10:00 tomorrow"
+    assert plain(kept_popup["hours"]).startswith("Open now")
 
 
 def test_the_one_tap_page_shows_the_weekly_hours_to_confirm(client):

@@ -69,10 +69,13 @@ def test_the_shared_list_shows_each_phone(client, rich):
 
 def test_the_map_points_carry_the_phone(client, rich):
     (feature,) = client.get("/search/geojson/").json()["features"]
-    assert feature["properties"]["phone"] == "01632 960102"
+    popup = client.get(f"/search/geojson/{feature['id']}/").json()  # fetched as the popup opens
+    assert popup["phone"] == "01632 960102"
 
 
 def test_a_map_point_without_any_number_has_no_phone_property(client, db):
     make_service("Quiet", organisation=make_organisation(phone=""), locations=[make_location()])
     (feature,) = client.get("/search/geojson/").json()["features"]
-    assert "phone" not in feature["properties"]
+    popup = client.get(f"/search/geojson/{feature['id']}/").json()
+    assert popup["name"] == "Quiet"
+    assert "phone" not in popup

@@ -23,14 +23,16 @@ The modules, one per reason to change:
 - `engine`: `Search`, its matching services and its order.
 - `counting`: the total, the count beside every filter option and one page, in one
   statement.
-- `map`: the map's GeoJSON, clustered past MAP_MAX_POINTS and kept in the cache.
+- `map`: the map's GeoJSON, clustered past MAP_MAX_POINTS and kept in the cache, at most
+  MAP_MAX_BYTES at any size (the points carry only what a marker needs), and one point's
+  popup details (`point_details`).
 - `services`: which services the public sees, and what a result row and a service page load.
 """
 
 from .engine import Search, SearchResults, search
 from .facets import age_q, facet_q
 from .keywords import keywords_q, parse_keywords
-from .map import MAP_MAX_POINTS
+from .map import MAP_MAX_POINTS, point_details
 from .params import (
     FACETS,
     PAGE_SIZE,
@@ -67,6 +69,7 @@ __all__ = [
     "keywords_q",
     "page_number",
     "parse_keywords",
+    "point_details",
     "public_services",
     "search",
     "with_listing_details",

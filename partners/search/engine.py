@@ -129,9 +129,9 @@ class Search:
         """One row per location of each matching service (map.py)."""
         return search_map.map_points(self)
 
-    def geojson(self, url_for_slug) -> dict:
+    def geojson(self) -> dict:
         """The map's FeatureCollection of this search (map.py)."""
-        return search_map.geojson(self, url_for_slug)
+        return search_map.geojson(self)
 
 
 @dataclass

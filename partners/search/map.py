@@ -1,7 +1,9 @@
-"""The map's points: GeoJSON of one search, clustered past MAP_MAX_POINTS."""
+"""The map's points: GeoJSON of one search, clustered past MAP_MAX_POINTS, at most
+MAP_MAX_BYTES whatever the data; a point's popup details come from `point_details`."""
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING
 
 from django.db import connection
@@ -9,16 +11,91 @@ from django.db.models import F, FloatField, QuerySet, Value
 
 from .. import map_cache, opening
 from ..hours import read_hours
-from ..models import Location, Organisation, Service, ServiceLocation
+from ..models import Service, ServiceLocation
 from ..translations import active_language, service_texts
 from .place import in_box, near_locations
 
 if TYPE_CHECKING:
     from .engine import Search
 
-# The map never receives more than this many features; beyond it, grid clusters.
-MAP_MAX_POINTS = 1000
+# The size guarantee (issue 12), by construction: a map answer holds at most
+# MAP_MAX_POINTS separate points or (MAP_CLUSTER_GRID + 1)² clusters (the grid's last row
+# and column hold only the points on the extent's northern and eastern edges), never more
+# than MAP_MAX_FEATURES, and each feature is at most its worst case below, so the
+# answer is at most MAP_MAX_BYTES of compact JSON (the view's separators, UTF-8).
+# A point carries only what its marker needs (its id, its name cut to NAME_MAX_BYTES,
+# its distance); the popup fetches the rest from /search/geojson/<id>/ when it opens.
+# tests/test_geojson.py builds the worst case and measures it.
+MAP_MAX_FEATURES = 1000
+MAP_MAX_BYTES = 200_000
+MAP_MAX_POINTS = 800
 MAP_CLUSTER_GRID = 24
+LARGEST_ID = 2**63 - 1  # BigAutoField
+LARGEST_COUNT = 10**12
+# The widest numbers each property can print: coordinates and bounds have 5 decimals,
+# a distance 2 (within RADIUS_MAX; this is far more).
+WIDEST_COORDINATE = -179.99999
+WIDEST_DISTANCE = -99999.99
+
+
+def _json_bytes(value) -> int:
+    """Bytes of `value` as the view writes it (compact, UTF-8, not ASCII-escaped)."""
+    return len(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode())
+
+
+def _point(latitude: float, longitude: float, properties: dict, point_id: int | None = None) -> dict:
+    feature: dict = {"type": "Feature"}
+    if point_id is not None:
+        feature["id"] = point_id
+    feature["geometry"] = {"type": "Point", "coordinates": [round(longitude, 5), round(latitude, 5)]}  # about a metre
+    feature["properties"] = properties
+    return feature
+
+
+def _collection(features: list, count: int, clustered: bool) -> dict:
+    return {"type": "FeatureCollection", "features": features, "properties": {"count": count, "clustered": clustered}}
+
+
+# Worst cases: the collection with no features, one point with an empty name, one cluster.
+COLLECTION_MAX_BYTES = _json_bytes(_collection([], LARGEST_COUNT, False))
+POINT_MAX_BYTES_WITHOUT_NAME = _json_bytes(
+    _point(WIDEST_COORDINATE, WIDEST_COORDINATE, {"name": "", "distance": WIDEST_DISTANCE}, LARGEST_ID)
+)
+CLUSTER_MAX_BYTES = _json_bytes(
+    _point(
+        WIDEST_COORDINATE,
+        WIDEST_COORDINATE,
+        {"cluster": True, "count": LARGEST_COUNT, "bounds": [WIDEST_COORDINATE] * 4},
+    )
+)
+# What is left for a name once everything else of MAP_MAX_POINTS points is counted (and
+# the comma between features): about 95 bytes, 95 letters of English, 47 of Urdu.
+NAME_MAX_BYTES = (MAP_MAX_BYTES - COLLECTION_MAX_BYTES) // MAP_MAX_POINTS - 1 - POINT_MAX_BYTES_WITHOUT_NAME
+assert MAP_MAX_POINTS <= MAP_MAX_FEATURES and (MAP_CLUSTER_GRID + 1) ** 2 <= MAP_MAX_FEATURES
+# Clustered, a cell holding one point is that point: each cell is a cluster or a point.
+CELL_MAX_BYTES = max(CLUSTER_MAX_BYTES, POINT_MAX_BYTES_WITHOUT_NAME + NAME_MAX_BYTES)
+assert COLLECTION_MAX_BYTES + (MAP_CLUSTER_GRID + 1) ** 2 * (CELL_MAX_BYTES + 1) <= MAP_MAX_BYTES
+assert NAME_MAX_BYTES >= 60  # (a marker's name must still say something)
+
+
+def fit(text: str, max_bytes: int) -> str:
+    """`text` on one line, cut (at a word when there is one, with "…") so that it is at
+    most max_bytes as a JSON string's contents (UTF-8: Urdu and Arabic letters are 2
+    bytes, some characters 4; quotes and control characters are escaped)."""
+    text = " ".join((text or "").split())
+    if _json_bytes(text) - 2 <= max_bytes:
+        return text
+    room = max_bytes - len("…".encode())
+    kept, used = [], 0
+    for character in text:
+        used += _json_bytes(character) - 2
+        if used > room:
+            break
+        kept.append(character)
+    cut = "".join(kept)
+    if " " in cut[len(cut) // 2 :]:  # a word boundary in the second half: cut there
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip() + "…"
 
 
 def map_points(search: Search) -> QuerySet:
@@ -36,27 +113,20 @@ def map_points(search: Search) -> QuerySet:
     return points
 
 
-def geojson(search: Search, url_for_slug) -> dict:
+def geojson(search: Search) -> dict:
     """A GeoJSON FeatureCollection for the map, in one statement: every point up to
     MAP_MAX_POINTS, past that a grid of at most MAP_CLUSTER_GRID² cells over the
     searched area (a cell holding one point stays that service's point). Kept in the
-    cache until a listing changes (partners.map_cache); whether each place is open now
-    is worked out afresh on every request."""
+    cache until a listing changes (partners.map_cache)."""
     params = search.params
-    collection, hours = map_cache.answer(
+    return map_cache.answer(
         params,
-        lambda: _map_features(search, url_for_slug),
+        lambda: _map_features(search),
         cacheable=not (params.open_now or params.taking_new or params.bbox),
     )
-    for index, written in hours:
-        if hours_now := opening.status(read_hours(written)):
-            collection["features"][index]["properties"]["hours"] = hours_now
-    return collection
 
 
-def _map_features(search: Search, url_for_slug) -> tuple[dict, list[tuple[int, object]]]:
-    """The collection without opening hours, and (feature index, hours as written) of
-    the points that have some."""
+def _map_features(search: Search) -> dict:
     if len(search.keywords.terms) > 1 and not search.matching().exists():
         search.relaxed = True
     params = search.params
@@ -64,11 +134,12 @@ def _map_features(search: Search, url_for_slug) -> tuple[dict, list[tuple[int, o
         map_points(search)
         .order_by()
         .annotate(
+            point_id=F("pk"),
             point_latitude=F("location__latitude"),
             point_longitude=F("location__longitude"),
             point_distance=F("distance") if params.place else Value(None, output_field=FloatField()),
         )
-        .values_list("service_id", "location_id", "point_latitude", "point_longitude", "point_distance")
+        .values_list("point_id", "service_id", "location_id", "point_latitude", "point_longitude", "point_distance")
     )
     inner, inner_params = points.query.sql_with_params()
     if params.bbox:
@@ -85,9 +156,8 @@ def _map_features(search: Search, url_for_slug) -> tuple[dict, list[tuple[int, o
             f"CASE WHEN e.east > e.west THEN (e.east - e.west) / {cells} ELSE 0.000001 END",
         ]
         grid_params = []
-    quote = connection.ops.quote_name
-    service, organisation, location = (quote(model._meta.db_table) for model in (Service, Organisation, Location))
-    # Only table names from the models and numbers go into the text; values are parameters.
+    service = connection.ops.quote_name(Service._meta.db_table)
+    # Only a table name from the model and numbers go into the text; values are parameters.
     sql = f"""
         WITH map_points AS ({inner}),
         map_extent AS (
@@ -96,94 +166,77 @@ def _map_features(search: Search, url_for_slug) -> tuple[dict, list[tuple[int, o
             FROM map_points
         )
         SELECT r.n, r.latitude, r.longitude, r.south, r.north, r.west, r.east, r.distance, r.total,
-               s.name, s.slug, o.name, SUBSTR(s.description, 1, 400), l.address, l.town, l.postcode,
-               CASE WHEN s.phone <> '' THEN s.phone ELSE o.phone END, s.hours
+               r.point_id, s.name, s.slug
         FROM (
             SELECT 1 AS n, p.point_latitude AS latitude, p.point_longitude AS longitude,
                    NULL AS south, NULL AS north, NULL AS west, NULL AS east,
-                   p.service_id, p.location_id, p.point_distance AS distance, e.n AS total
+                   p.service_id, p.location_id, p.point_distance AS distance, e.n AS total, p.point_id
             FROM map_points p CROSS JOIN map_extent e
             WHERE e.n <= %s
             UNION ALL
             SELECT COUNT(*), AVG(p.point_latitude), AVG(p.point_longitude),
                    MIN(p.point_latitude), MAX(p.point_latitude), MIN(p.point_longitude), MAX(p.point_longitude),
-                   MIN(p.service_id), MIN(p.location_id), NULL, MAX(e.n)
+                   MIN(p.service_id), MIN(p.location_id), NULL, MAX(e.n), MIN(p.point_id)
             FROM map_points p CROSS JOIN map_extent e
             WHERE e.n > %s
             GROUP BY FLOOR((p.point_latitude - {grid[0]}) / {grid[1]}),
                      FLOOR((p.point_longitude - {grid[2]}) / {grid[3]})
         ) r
         LEFT JOIN {service} s ON r.n = 1 AND s.id = r.service_id
-        LEFT JOIN {organisation} o ON o.id = s.organisation_id
-        LEFT JOIN {location} l ON r.n = 1 AND l.id = r.location_id
         ORDER BY r.n, s.name, r.service_id, r.location_id, r.latitude, r.longitude
     """  # noqa: S608
     with connection.cursor() as cursor:
         cursor.execute(sql, [*inner_params, MAP_MAX_POINTS, MAP_MAX_POINTS, *grid_params])
         rows = cursor.fetchall()
-    # The visitor's language where the listing has it (one query); English otherwise,
-    # marked so the map can give it lang="en" (`inEnglish`).
-    language = active_language()
-    texts = service_texts(row[10] for row in rows if row[0] == 1)
-    features, hours_of, total = [], [], 0
-    for (
-        n,
-        lat,
-        lon,
-        s_,
-        n_,
-        w_,
-        e_,
-        distance,
-        row_total,
-        name,
-        slug,
-        org,
-        description,
-        address,
-        town,
-        postcode,
-        phone,
-        hours,
-    ) in rows:
+    # The visitor's language where the listing has it (one query); English otherwise.
+    texts = service_texts(row[11] for row in rows if row[0] == 1)
+    features, total = [], 0
+    for n, lat, lon, south, north, west, east, distance, row_total, point_id, name, slug in rows:
         total = row_total
         if n == 1:
-            own = texts.get(slug, {})
-            # Only what the popup (static/js/map.js) shows: every byte is sent ~1,000 times.
-            properties = {
-                "name": own.get("name") or name,
-                "url": url_for_slug(slug),
-                "organisation": org,
-                "summary": summary_of(own.get("description") or description),
-                "address": ", ".join(part for part in (address, town, postcode) if part),
-            }
-            if language is not None:
-                properties["inEnglish"] = [
-                    shown for shown, written in (("name", "name"), ("summary", "description")) if written not in own
-                ]
-            if phone:  # the service's number, else its organisation's, as Service.phone_to_call
-                properties["phone"] = phone
-            if hours:
-                hours_of.append((len(features), hours))
+            # Only what the marker needs: every byte is sent up to MAP_MAX_POINTS times.
+            properties = {"name": fit(texts.get(slug, {}).get("name") or name, NAME_MAX_BYTES)}
             if distance is not None:
                 properties["distance"] = round(distance, 2)
+            features.append(_point(lat, lon, properties, point_id))
         else:
-            properties = {"cluster": True, "count": n, "bounds": [w_, s_, e_, n_]}
-        features.append(_point(lat, lon, properties))
-    collection = {
-        "type": "FeatureCollection",
-        "features": features,
-        "properties": {"count": total, "clustered": total > MAP_MAX_POINTS},
-    }
-    return collection, hours_of
+            bounds = [round(west, 5), round(south, 5), round(east, 5), round(north, 5)]
+            features.append(_point(lat, lon, {"cluster": True, "count": n, "bounds": bounds}))
+    return _collection(features, total, total > MAP_MAX_POINTS)
 
 
-def _point(latitude: float, longitude: float, properties: dict) -> dict:
-    return {
-        "type": "Feature",
-        "geometry": {"type": "Point", "coordinates": [round(longitude, 5), round(latitude, 5)]},  # about a metre
-        "properties": properties,
+def point_details(point_id: int, url_for_slug) -> dict | None:
+    """What one point's popup shows (static/js/map.js), in the visitor's language where
+    the listing has it, with `inEnglish` naming what is not; None for a point the public
+    cannot see. One query (two in a language other than English); whether the place is
+    open now is worked out at this moment."""
+    if not 0 < point_id <= LARGEST_ID:
+        return None
+    link = (
+        ServiceLocation.objects.filter(pk=point_id, service__in=Service.objects.public())
+        .select_related("service__organisation", "location")
+        .first()
+    )
+    if link is None:
+        return None
+    service, location = link.service, link.location
+    own = service_texts([service.slug]).get(service.slug, {})
+    properties = {
+        "name": own.get("name") or service.name,
+        "url": url_for_slug(service.slug),
+        "organisation": service.organisation.name,
+        "summary": summary_of(own.get("description") or service.description),
+        "address": location.one_line,
     }
+    if active_language() is not None:
+        properties["inEnglish"] = [
+            shown for shown, written in (("name", "name"), ("summary", "description")) if written not in own
+        ]
+    if phone := service.phone_to_call:
+        properties["phone"] = phone
+    if service.hours and (hours_now := opening.status(read_hours(service.hours))):
+        properties["hours"] = hours_now
+    return properties
 
 
 def summary_of(description: str, limit: int = 200) -> str:

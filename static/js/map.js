@@ -86,6 +86,57 @@
         return popup;
     }
 
+    // A search's points carry only what the marker needs (their name, their distance) so
+    // that a map of many points stays small: a popup fetches the rest the first time it
+    // opens, showing the name meanwhile.
+    function withDetailsOnOpen(marker, id, properties) {
+        var details = null;
+        var loading = false;
+        marker.bindPopup(function () {
+            return popupFor(details || {name: properties.name, distance: properties.distance});
+        });
+        marker.on("popupopen", function () {
+            if (details || loading) {
+                return;
+            }
+            loading = true;
+            var url = config.pointUrl.replace(/0\/$/, encodeURIComponent(String(id)) + "/");
+            fetch(url, {headers: {Accept: "application/json"}, credentials: "same-origin"})
+                .then(function (response) {
+                    if (!response.ok) {
+                        throw new Error(String(response.status));
+                    }
+                    return response.json();
+                })
+                .then(function (data) {
+                    details = Object.assign({}, data, {distance: properties.distance});
+                    var popup = marker.getPopup();
+                    var element = popup.getElement();
+                    var active = document.activeElement;
+                    var focusHere = !active || active === document.body || active === marker.getElement() ||
+                        Boolean(element && element.contains(active));
+                    popup.update();
+                    var link = marker.isPopupOpen() && popup.getElement().querySelector(".popup a");
+                    if (link && focusHere) {
+                        link.focus();
+                    }
+                })
+                .catch(function () {
+                    var element = marker.isPopupOpen() && marker.getPopup().getElement();
+                    var content = element && element.querySelector(".popup");
+                    if (content && !content.querySelector(".error-message")) {
+                        var note = document.createElement("p");
+                        note.className = "error-message";
+                        note.textContent = messages.loadError || "";
+                        content.appendChild(note);
+                    }
+                })
+                .then(function () {
+                    loading = false;
+                });
+        });
+    }
+
     function addFeature(feature) {
         var coordinates = feature.geometry.coordinates;
         var latlng = L.latLng(coordinates[1], coordinates[0]);
@@ -107,9 +158,13 @@
             });
         } else {
             marker = L.marker(latlng, {keyboard: true, alt: format(messages.marker, {name: properties.name})});
-            marker.bindPopup(function () {
-                return popupFor(properties);
-            });
+            if (feature.id !== undefined && config.pointUrl) {
+                withDetailsOnOpen(marker, feature.id, properties);
+            } else {
+                marker.bindPopup(function () {
+                    return popupFor(properties);
+                });
+            }
         }
         marker.addTo(markers);
     }

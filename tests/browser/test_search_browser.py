@@ -150,6 +150,18 @@ def test_a_map_marker_opens_its_popup_from_the_keyboard(page, directory):
     assert "/services/" in page.url
 
 
+def test_a_popup_whose_details_cannot_load_still_names_the_service_and_says_so(page, directory):
+    # The points carry only their names; the popup fetches the rest (/search/geojson/<id>/).
+    offline_tiles(page).route(re.compile(r".*/search/geojson/\d+/$"), lambda route: route.fulfill(status=500))
+    page.goto("/search/?postcode=BD21+3DN")
+    expect(page.locator(".leaflet-marker-icon")).to_have_count(2)
+    page.locator(".leaflet-marker-icon").first.click()
+    popup = page.locator(".leaflet-popup")
+    expect(popup.locator(".error-message")).to_have_text(re.compile("could not be loaded"))
+    expect(popup.locator(".popup__title")).not_to_be_empty()
+    expect(popup.locator("[data-field='organisation']")).to_have_count(0)
+
+
 # --- Without JavaScript ---------------------------------------------------------------------
 
 

@@ -3,7 +3,7 @@
 Starts gunicorn on loopback (sync workers, DEBUG off, production-like settings in the
 child's environment only) against this command's database, then sends each request type
 of issue 12 (browse, keywords, postcode and radius, filters, combined, nearest first, the
-map's GeoJSON for an area and for the whole region, a service page, the API's list and
+map's GeoJSON for an area and for the whole region, a map point's popup, a service page, the API's list and
 its keyword search) as a fixed, seeded list of distinct URLs from several client threads,
 plus a cheap view (/healthz) in the same run. Prints p50/p95/p99, throughput, response
 sizes and SQL queries per request (counted in this process with the test client, since
@@ -38,7 +38,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
 
 from api.filters import DEFAULT_PER_PAGE
-from partners.models import Postcode, Service
+from partners.models import Postcode, Service, ServiceLocation
 from partners.search import PAGE_SIZE
 
 # What a person's browser sends: searches by people count towards the unmet-need figures
@@ -83,6 +83,7 @@ TYPES = [
     "sort by distance",
     "map GeoJSON, a map area",
     "map GeoJSON, whole region",
+    "map point's popup",
     "service page",
     "/api/services?page=N",
     "/api/services?search=word",
@@ -187,6 +188,11 @@ class Command(BaseCommand):
     def plan(self, rng: random.Random, postcodes: list, count: int) -> dict[str, list[str]]:
         """`count` distinct URLs for each request type, the same for the same seed and data."""
         slugs = list(Service.objects.public().order_by("pk").values_list("slug", flat=True))
+        points = list(
+            ServiceLocation.objects.filter(service__in=Service.objects.public(), location__latitude__isnull=False)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        ) or [0]
         api_pages = max(1, (len(slugs) + DEFAULT_PER_PAGE - 1) // DEFAULT_PER_PAGE)
         search_pages = max(1, (len(slugs) + PAGE_SIZE - 1) // PAGE_SIZE)
 
@@ -226,6 +232,8 @@ class Command(BaseCommand):
             # The map's first load: everything, no area. The extra parameter only makes each
             # URL distinct (nothing reads it), as any response cache would see them.
             "map GeoJSON, whole region": lambda i: url("/search/geojson/", v=i),
+            # What a marker's popup fetches when it opens (the points carry only a name).
+            "map point's popup": lambda i: f"/search/geojson/{rng.choice(points)}/",
             "service page": lambda i: f"/services/{rng.choice(slugs)}/",
             "/api/services?page=N": lambda i: url("/api/services", page=1 + (i * 7919) % api_pages),
             # One word, or two (every word must match), first page.
