@@ -31,6 +31,7 @@ from .search import (
     with_listing_details,
     with_result_details,
 )
+from .suggestions import suggest
 from .templatetags.directory import language_name, plural_count
 from .translations import localised_service, with_translations
 
@@ -72,6 +73,8 @@ def search_results(request: HttpRequest) -> HttpResponse:
     # Links from this page (and the map's data) carry only what could be used: the map
     # shows what the list shows, and a problem is not repeated on every next page.
     query = _usable_query(request.GET, params, filterset.form.errors)
+    # "Did you mean …?" from the listings' own words, when the words found too little.
+    suggestion = suggest(results)
     context = {
         "filterset": filterset,
         "form": filterset.form,
@@ -95,6 +98,8 @@ def search_results(request: HttpRequest) -> HttpResponse:
         "page_note": page_note,
         "in_crisis": in_crisis,
         "crisis_services": crisis_services(open_only=True) if in_crisis else [],
+        "suggestion": suggestion,
+        "suggestion_url": _url(query, q=suggestion.q) if suggestion else "",
     }
     # A page that does not exist still answers 404 (for robots and links checkers), but people
     # get the results and a note saying why, never a bare "Not Found".

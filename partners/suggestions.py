@@ -1,0 +1,322 @@
+"""“Did you mean …?”: a correction of a keyword search, made from the words the public
+listings contain, the same on PostgreSQL and SQLite.
+
+When: a search with keywords finds too little, that is nothing, or only services that
+have some of its words (the search was relaxed), or (PostgreSQL) only guesses by
+trigram similarity because a word is in no listing. Then each word of the search that
+no listing contains is looked up in the *listing words* (below); a word is never
+changed if a listing contains it, or the start of it (both databases find "bereav" in
+"bereavement"), or it with a plural or -ing ending taken off, or if the search knows
+it some other way: the synonyms, the stop words, the interface languages' word lists
+(partners/search_words.py), the crisis words (signposting/crisis_words.py: a crisis
+word is never turned into something else, and the crisis panel still reads what was
+typed), a language or a community it names. Words shorter than four letters and words
+with digits (postcodes) are left alone.
+
+The closest listing word: same first letter (after folding case and Latin accents),
+at most one edit away for words of four to six letters and two for longer ones
+(inserting, deleting or changing a letter, or swapping two neighbours), the fewest
+edits first, then the word most listings use, then the nearest length, then
+alphabetical: so the answer depends only on the listings, not on the database.
+
+The suggestion is offered only if the corrected search, with every other filter kept,
+finds at least one service (one query, `EXISTS`): its link never leads to nothing.
+
+The listing words: every word of the published services' names and descriptions,
+their organisations' names, their translations (every interface language), and the
+names of support types (and their descriptions), languages (and their own names) and
+communities: what the keyword search reads. Read in one query and kept in this process
+under the directory's version (partners.map_cache: any listing change replaces it), so
+they are read again after a change, at the first search that needs them; and at most
+LEXICON_SECONDS old, since without a shared cache a process does not hear of another's
+changes (a stale list can only miss a suggestion: the corrected search is always run).
+No search reads every description: a suggestion costs a dictionary look-up and an
+edit distance over the few listing words of the same first letter and about the same
+length.
+"""
+
+from __future__ import annotations
+
+import bisect
+import logging
+import re
+import time
+import unicodedata
+from collections import Counter, defaultdict
+from dataclasses import dataclass, replace
+from functools import cache
+
+from django.db import connection
+from django.db.models import CharField, Value
+
+from signposting.crisis_words import CRISIS_TERMS
+
+from . import map_cache, search_words
+from .filters import MAX_KEYWORDS_LENGTH
+from .models import Community, Language, Organisation, ServiceTranslation, SupportType
+from .search import (
+    STOP_WORDS,
+    SYNONYMS,
+    PostgresKeywords,
+    Search,
+    SearchParams,
+    SearchResults,
+    Vocabulary,
+    public_services,
+    words_of,
+)
+
+logger = logging.getLogger(__name__)
+
+# The shortest word we correct (and the shortest listing word we suggest).
+MIN_LENGTH = 4
+# Words this long or longer may be two edits away from their correction; shorter, one.
+TWO_EDITS_FROM = 7
+# A process reads the listing words again at least this often (see the module's notes).
+LEXICON_SECONDS = 600
+# Endings the keyword search looks past (as its crude stemmer on SQLite).
+ENDINGS = ("ing", "ness", "ies", "ed", "es", "s")
+
+_ASCII_WORD = re.compile(r"[a-z0-9]+")
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    q: str  # the search box's text with the corrections made
+    corrections: tuple[tuple[str, str], ...]  # (word as typed, listing word)
+
+
+# --- The listing words ----------------------------------------------------------------
+
+
+def _words(text: str | None) -> list[str]:
+    """words_of(text), quicker for the plain ASCII most listings are written in."""
+    if not text:
+        return []
+    if text.isascii():
+        return _ASCII_WORD.findall(text.lower())
+    return words_of(text)
+
+
+def _fold(word: str) -> str:
+    return word if word.isascii() else search_words.fold(word)
+
+
+def _letters(word: str) -> int:
+    """A bit for each letter the word has (by code point, modulo 64): two words an edit
+    apart differ in at most two bits, so most candidates are set aside without the
+    edit distance."""
+    bits = 0
+    for char in set(word):
+        bits |= 1 << (ord(char) & 63)
+    return bits
+
+
+class Lexicon:
+    """The words of the public listings, folded, with how many texts use each."""
+
+    def __init__(self, counts: dict[str, int], shown: dict[str, str]):
+        self.counts = counts
+        self.shown = shown  # folded -> as the listings write it, where that differs
+        self.ordered = sorted(counts)
+        buckets: dict[tuple[str, int], list[tuple[str, int, int]]] = defaultdict(list)
+        for word, count in counts.items():
+            if len(word) >= MIN_LENGTH and word not in STOP_WORDS and not any(char.isdigit() for char in word):
+                buckets[(word[0], len(word))].append((word, _letters(word), count))
+        self.buckets = dict(buckets)
+
+    def __len__(self) -> int:
+        return len(self.counts)
+
+    def has_start(self, word: str) -> bool:
+        """Whether a listing word is the word or starts with it."""
+        i = bisect.bisect_left(self.ordered, word)
+        return i < len(self.ordered) and self.ordered[i].startswith(word)
+
+    def closest(self, word: str) -> str | None:
+        """The listing word to suggest for a folded word no listing has (see the module's
+        notes), as the listings write it; None if none is close enough."""
+        limit = 2 if len(word) >= TWO_EDITS_FROM else 1
+        letters = _letters(word)
+        best: tuple | None = None
+        for length in range(len(word) - limit, len(word) + limit + 1):
+            for candidate, candidate_letters, count in self.buckets.get((word[0], length), ()):
+                if (letters ^ candidate_letters).bit_count() > 2 * limit:
+                    continue
+                edits = edit_distance(word, candidate, limit)
+                if edits <= limit:
+                    key = (edits, -count, abs(length - len(word)), candidate)
+                    if best is None or key < best:
+                        best = key
+        return None if best is None else self.shown.get(best[3], best[3])
+
+
+def edit_distance(a: str, b: str, limit: int) -> int:
+    """Edits (insert, delete or change a letter, swap two neighbouring letters) from a
+    to b, or limit + 1 once it is sure to be more than limit."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    before: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        current = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            value = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] != b[j - 1]))
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                value = min(value, before[j - 2] + 1)
+            current[j] = value
+        if min(current) > limit:
+            return limit + 1
+        before, previous = previous, current
+    return min(previous[-1], limit + 1)
+
+
+def _texts():
+    """Every text the keyword search reads, two columns a row, in one query."""
+    services = public_services()
+    blank = Value("", output_field=CharField())
+    parts = [
+        services.values_list("name", "description"),
+        Organisation.objects.filter(pk__in=services.values("organisation_id"))
+        .annotate(nothing=blank)
+        .values_list("name", "nothing"),
+        ServiceTranslation.objects.filter(service__in=services.values("pk")).values_list("name", "description"),
+        SupportType.objects.values_list("name", "description"),
+        Language.objects.values_list("name", "autonym"),
+        Community.objects.annotate(nothing=blank).values_list("name", "nothing"),
+    ]
+    first, *rest = (part.order_by() for part in parts)
+    return first.union(*rest, all=True)
+
+
+def build_lexicon() -> Lexicon:
+    counts: Counter[str] = Counter()
+    written: dict[str, Counter[str]] = defaultdict(Counter)
+    for first, second in _texts():
+        words = set(_words(first))
+        words.update(_words(second))
+        for word in [word for word in words if not word.isascii()]:
+            folded = search_words.fold(word)
+            if folded != word:
+                words.discard(word)
+                words.add(folded)
+                written[folded][word] += 1
+        counts.update(words)
+    shown = {folded: forms.most_common(1)[0][0] for folded, forms in written.items()}
+    return Lexicon(dict(counts), shown)
+
+
+_kept: tuple[str | None, float, Lexicon] | None = None
+
+
+def current_lexicon() -> Lexicon:
+    """The listing words, read again after any listing change (or LEXICON_SECONDS)."""
+    global _kept
+    try:
+        version = map_cache._version()
+    except Exception:
+        # Without the cache, only the age says when to read them again.
+        logger.exception("Listing words kept without the directory's version: the cache did not answer")
+        version = None
+    now = time.monotonic()
+    if _kept is not None and _kept[0] == version and now - _kept[1] < LEXICON_SECONDS:
+        return _kept[2]
+    lexicon = build_lexicon()
+    _kept = (version, now, lexicon)
+    return lexicon
+
+
+# --- Words the search knows without the listings ------------------------------------
+
+
+@cache
+def known_words() -> frozenset[str]:
+    """Folded words of the synonyms, the stop words, the interface languages' word lists
+    and the crisis words: never corrected."""
+    texts: list[str] = [*STOP_WORDS]
+    for key, values in SYNONYMS.items():
+        texts += [key, *values]
+    for meanings in search_words.WORDS.values():
+        for words in meanings.values():
+            texts += words
+    for words in search_words.MEANINGS.values():
+        texts += words
+    for terms in CRISIS_TERMS.values():
+        texts += terms
+    return frozenset(_fold(word) for text in texts for word in words_of(text))
+
+
+def _is_known(word: str, lexicon: Lexicon) -> bool:
+    """Whether the keyword search finds a folded word in the listings as it is."""
+    if word in lexicon.counts or lexicon.has_start(word):
+        return True
+    return any(
+        word.endswith(ending) and len(word) - len(ending) >= MIN_LENGTH and lexicon.has_start(word[: -len(ending)])
+        for ending in ENDINGS
+    )
+
+
+# --- The suggestion -------------------------------------------------------------------
+
+
+def _to_check(word: str, term) -> bool:
+    """Whether a word of the search could need correcting, before asking the listings."""
+    if " " in word or term.language_ids or term.community_ids:
+        return False
+    folded = _fold(word)
+    return len(folded) >= MIN_LENGTH and not any(char.isdigit() for char in folded) and folded not in known_words()
+
+
+def suggest(results: SearchResults) -> Suggestion | None:
+    """“Did you mean …?” for a search's results, or None (see the module's notes)."""
+    search = results.search
+    words = [term.word for term in search.keywords.terms if _to_check(term.word, term)]
+    if not words:
+        return None  # no listing words needed: no query
+    lexicon = current_lexicon()
+    corrections: dict[str, str] = {}
+    for word in words:
+        folded = _fold(word)
+        if not _is_known(folded, lexicon) and (better := lexicon.closest(folded)):
+            corrections[word] = better
+    if not corrections:
+        return None
+    text = rewrite(search.params.q, corrections)
+    if len(text) > MAX_KEYWORDS_LENGTH or not finds_services(replace(search.params, q=text), search.vocabulary):
+        return None
+    return Suggestion(text, tuple(corrections.items()))
+
+
+def rewrite(text: str, corrections: dict[str, str]) -> str:
+    """The text with each word to correct replaced, everything else as typed."""
+    text = unicodedata.normalize("NFKC", text)
+    out, start = [], None
+    for i, char in enumerate(f"{text} "):
+        if unicodedata.category(char)[0] in "LMN" and i < len(text):
+            if start is None:
+                start = i
+            continue
+        if start is not None:
+            word = text[start:i]
+            out.append(corrections.get(word.casefold(), word))
+            start = None
+        if i < len(text):
+            out.append(char)
+    return "".join(out)
+
+
+class _ListingWordsKeywords(PostgresKeywords):
+    """PostgreSQL's keyword conditions for a corrected search without asking first which
+    words the listings have: the corrections are listing words. Left out: the trigram
+    guesses for any other word, so what this finds the corrected search finds too."""
+
+    def _known_terms(self) -> list[bool]:
+        return [True] * len(self.keywords.terms)
+
+
+def finds_services(params: SearchParams, vocabulary: Vocabulary) -> bool:
+    """Whether a search (every word, every filter) finds a service, in one query."""
+    corrected = Search(params, vocabulary, backend="basic")
+    if connection.vendor == "postgresql" and corrected.keywords:
+        corrected.engine = _ListingWordsKeywords(corrected.keywords)
+    return corrected.matching().exists()
