@@ -28,7 +28,9 @@ leads to nothing.
 The listing words: every word of the published services' names and descriptions,
 their organisations' names, their translations (every interface language), and the
 names of support types (and their descriptions), languages (and their own names) and
-communities: what the keyword search reads. Read in one query and kept in this process
+communities: what the keyword search reads; and, used by no listing, the words of the
+synonyms' keys and the interface languages' word lists, which residents type. Read in
+one query and kept in this process
 under the directory's version (partners.map_cache: any listing change replaces it), so
 they are read again after a change, at the first search that needs them; and at most
 LEXICON_SECONDS old, since without a shared cache a process does not hear of another's
@@ -139,7 +141,7 @@ class Lexicon:
     def __init__(self, counts: dict[str, int], shown: dict[str, str]):
         self.counts = counts
         self.shown = shown  # folded -> as the listings write it, where that differs
-        self.ordered = sorted(counts)
+        self.ordered = sorted(word for word, count in counts.items() if count)  # the listings' own
         buckets: dict[tuple[str, int], list[tuple[str, int, int, int]]] = defaultdict(list)
         for word, count in counts.items():
             if len(word) >= MIN_LENGTH and word not in STOP_WORDS and not any(char.isdigit() for char in word):
@@ -150,7 +152,7 @@ class Lexicon:
         return len(self.counts)
 
     def has_start(self, word: str) -> bool:
-        """Whether a listing word is the word or starts with it."""
+        """Whether a word a listing uses is the word or starts with it."""
         i = bisect.bisect_left(self.ordered, word)
         return i < len(self.ordered) and self.ordered[i].startswith(word)
 
@@ -235,6 +237,14 @@ def build_lexicon() -> Lexicon:
             counts[folded] += 1
             if folded != word:
                 written[folded][word] += 1
+    # The words residents type that the search understands, as used by no listing: "anxios"
+    # can become "anxious", "pareshni" "pareshani" (the corrected search must still find).
+    for word in resident_words():
+        folded = _fold(word)
+        if folded not in counts:
+            counts[folded] = 0
+            if folded != word:
+                written[folded][word] += 1
     shown = {folded: forms.most_common(1)[0][0] for folded, forms in written.items()}
     return Lexicon(dict(counts), shown)
 
@@ -277,6 +287,17 @@ def known_words() -> frozenset[str]:
     for terms in CRISIS_TERMS.values():
         texts += terms
     return frozenset(_fold(word) for text in texts for word in words_of(text))
+
+
+@cache
+def resident_words() -> tuple[str, ...]:
+    """Words of the synonyms' keys and of the interface languages' word lists (not stop words)."""
+    texts = [*SYNONYMS]
+    for meanings in search_words.WORDS.values():
+        for words in meanings.values():
+            texts += words
+    words = (word for text in texts for word in words_of(text))
+    return tuple(dict.fromkeys(word for word in words if word not in STOP_WORDS))
 
 
 def _is_known(word: str, lexicon: Lexicon) -> bool:

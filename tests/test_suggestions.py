@@ -122,6 +122,13 @@ def test_a_word_typed_in_another_script_that_a_listing_has_is_left_alone(client,
     assert suggested(client, q="ہمدردی") is None
 
 
+def test_a_word_residents_type_that_the_search_understands_can_be_the_correction(client, listings):
+    make_service("Calm", description="Support with anxiety.")
+    # Romanised Urdu for worry (partners/search_words.py), with a letter missing.
+    assert suggested(client, q="pareshni") == "pareshani"
+    assert suggested(client, q="anxios") == "anxious"
+
+
 def test_latin_accents_are_ignored_when_correcting(client, listings):
     assert suggested(client, q="dépresion") == "depression"
 
