@@ -53,7 +53,7 @@ from dataclasses import dataclass, replace
 from functools import cache
 
 from django.db import connection
-from django.db.models import CharField, Value
+from django.db.models import CharField, IntegerField, Value
 
 from signposting.crisis_words import CRISIS_TERMS
 
@@ -68,6 +68,7 @@ from .search import (
     SearchParams,
     SearchResults,
     Vocabulary,
+    parse_keywords,
     public_services,
     words_of,
 )
@@ -138,9 +139,10 @@ def _pairs(word: str) -> int:
 class Lexicon:
     """The words of the public listings, folded, with how often the listings use each."""
 
-    def __init__(self, counts: dict[str, int], shown: dict[str, str]):
+    def __init__(self, counts: dict[str, int], shown: dict[str, str], listed: frozenset[str] = frozenset()):
         self.counts = counts
         self.shown = shown  # folded -> as the listings write it, where that differs
+        self.listed = listed  # plain (ASCII) words of the public listings themselves
         self.ordered = sorted(word for word, count in counts.items() if count)  # the listings' own
         buckets: dict[tuple[str, int], list[tuple[str, int, int, int]]] = defaultdict(list)
         for word, count in counts.items():
@@ -197,18 +199,22 @@ def edit_distance(a: str, b: str, limit: int) -> int:
 
 
 def _texts():
-    """Every text the keyword search reads, two columns a row, in one query."""
+    """Every text the keyword search reads, two columns a row and whether it is a public
+    listing's (1) or a vocabulary's (0), in one query."""
     services = public_services()
     blank = Value("", output_field=CharField())
+    listing, vocabulary = Value(1, output_field=IntegerField()), Value(0, output_field=IntegerField())
     parts = [
-        services.values_list("name", "description"),
+        services.annotate(listing=listing).values_list("name", "description", "listing"),
         Organisation.objects.filter(pk__in=services.values("organisation_id"))
-        .annotate(nothing=blank)
-        .values_list("name", "nothing"),
-        ServiceTranslation.objects.filter(service__in=services.values("pk")).values_list("name", "description"),
-        SupportType.objects.values_list("name", "description"),
-        Language.objects.values_list("name", "autonym"),
-        Community.objects.annotate(nothing=blank).values_list("name", "nothing"),
+        .annotate(nothing=blank, listing=listing)
+        .values_list("name", "nothing", "listing"),
+        ServiceTranslation.objects.filter(service__in=services.values("pk"))
+        .annotate(listing=listing)
+        .values_list("name", "description", "listing"),
+        SupportType.objects.annotate(listing=vocabulary).values_list("name", "description", "listing"),
+        Language.objects.annotate(listing=vocabulary).values_list("name", "autonym", "listing"),
+        Community.objects.annotate(nothing=blank, listing=vocabulary).values_list("name", "nothing", "listing"),
     ]
     first, *rest = (part.order_by() for part in parts)
     return first.union(*rest, all=True)
@@ -221,15 +227,17 @@ def build_lexicon() -> Lexicon:
     found: Counter[bytes] = Counter()
     plain: list[str] = []
     other: list[str] = []
-    for row in _texts():
-        for text in row:
+    for first, second, listing in _texts():
+        for text in (first, second):
             if text:
-                (plain if text.isascii() else other).append(text)
+                (plain if text.isascii() and listing else other).append(text)
         if len(plain) >= BATCH:  # a batch at a time: the words of all of them at once would be 100s of MB
             found.update("\n".join(plain).encode("ascii").translate(_ASCII_WORDS).split())
             plain = []
     found.update("\n".join(plain).encode("ascii").translate(_ASCII_WORDS).split())
     counts: Counter[str] = Counter({word.decode("ascii"): n for word, n in found.items()})
+    # Plain words a public listing itself has (not only a vocabulary's name).
+    listed = frozenset(counts)
     written: dict[str, Counter[str]] = defaultdict(Counter)
     for text in other:
         for word in words_of(text):
@@ -246,7 +254,7 @@ def build_lexicon() -> Lexicon:
             if folded != word:
                 written[folded][word] += 1
     shown = {folded: forms.most_common(1)[0][0] for folded, forms in written.items()}
-    return Lexicon(dict(counts), shown)
+    return Lexicon(dict(counts), shown, listed)
 
 
 _kept: tuple[str | None, float, Lexicon] | None = None
@@ -336,9 +344,24 @@ def suggest(results: SearchResults) -> Suggestion | None:
     if not corrections:
         return None
     text = rewrite(search.params.q, corrections)
-    if len(text) > MAX_KEYWORDS_LENGTH or not finds_services(replace(search.params, q=text), search.vocabulary):
+    if len(text) > MAX_KEYWORDS_LENGTH:
+        return None
+    corrected = replace(search.params, q=text)
+    if not (surely_finds(corrected, search.vocabulary, lexicon) or finds_services(corrected, search.vocabulary)):
         return None
     return Suggestion(text, tuple(corrections.items()))
+
+
+def surely_finds(params: SearchParams, vocabulary: Vocabulary, lexicon: Lexicon) -> bool:
+    """Whether a search surely finds a service without asking: it is one plain word that a
+    public listing has (its name, description, organisation's name or a translation), and
+    nothing else. Both databases find a listing's own word there (SQLite as a substring,
+    PostgreSQL by its stem, no stop word being a listing word we suggest); the common
+    case of a single misspelt word then costs no query at all."""
+    if replace(params, q="", sort="") != SearchParams():
+        return False
+    terms = parse_keywords(params.q, vocabulary).terms
+    return len(terms) == 1 and terms[0].word.isascii() and terms[0].word in lexicon.listed
 
 
 def rewrite(text: str, corrections: dict[str, str]) -> str:

@@ -108,6 +108,11 @@ def test_a_suggestion_is_offered_only_when_the_corrected_search_finds_services(c
     assert suggested(client, q="depresion", language="ur") == "depression"
 
 
+def test_a_vocabulary_word_no_service_matches_is_never_suggested(client, listings):
+    # "Befriending" is a support type (and a synonym) that no service here offers or says.
+    assert suggested(client, q="befreinding") is None
+
+
 def test_a_word_only_an_unpublished_listing_has_is_never_suggested(client, listings):
     make_service("Hidden", description="Mindfulness sessions.", status=Status.DRAFT)
     assert suggested(client, q="mindfullness") is None
@@ -208,9 +213,21 @@ def test_a_suggestion_costs_one_query_once_the_listing_words_are_read(client, li
     # The same page without a suggestion: on PostgreSQL "bereavment" finds the service (its
     # English stem is a start of bereavement's), as "bereavement" does; on SQLite it finds
     # nothing, as "xylophone" (which has no close listing word).
-    same = "bereavement" if connection.vendor == "postgresql" else "xylophone"
-    assert queries(client, q="bereavment") == queries(client, q=same) + 1
+    postgres = connection.vendor == "postgresql"
+    same = "bereavement counselling" if postgres else "xylophone counselling"
+    assert queries(client, q="bereavment counselling") == queries(client, q=same) + 1
+    baseline = "depression" if postgres else "xylophone"
+    assert queries(client, q="depresion", language="ur") == queries(client, q=baseline, language="ur") + 1
+    assert page(client, q="depresion", language="ur").context["suggestion"].q == "depression"
+
+
+def test_a_single_misspelt_word_costs_no_query_more(client, listings):
+    # A word a public listing has, alone and with no filter, surely finds services.
+    page(client, q="xylophone")  # the listing words are read
+    postgres = connection.vendor == "postgresql"
+    assert queries(client, q="bereavment") == queries(client, q="bereavement" if postgres else "xylophone")
     assert page(client, q="bereavment").context["suggestion"].q == "bereavement"
+    assert page(client, q="help with bereavment").context["suggestion"].q == "help with bereavement"
 
 
 def test_a_search_with_nothing_to_correct_costs_no_query_more(client, listings):
