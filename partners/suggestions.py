@@ -45,7 +45,6 @@ from __future__ import annotations
 
 import bisect
 import logging
-import re
 import time
 import unicodedata
 from collections import Counter, defaultdict
@@ -86,7 +85,6 @@ BATCH = 5000
 # Endings the keyword search looks past (as its crude stemmer on SQLite).
 ENDINGS = ("ing", "ness", "ies", "ed", "es", "s")
 
-_ASCII_WORD = re.compile(r"[a-z0-9]+")
 # ASCII letters (lower-cased) and digits kept, every other byte a space: split() then gives
 # what words_of gives for ASCII text.
 _ASCII_WORDS = bytes(
@@ -101,15 +99,6 @@ class Suggestion:
 
 
 # --- The listing words ----------------------------------------------------------------
-
-
-def _words(text: str | None) -> list[str]:
-    """words_of(text), quicker for the plain ASCII most listings are written in."""
-    if not text:
-        return []
-    if text.isascii():
-        return _ASCII_WORD.findall(text.lower())
-    return words_of(text)
 
 
 def _fold(word: str) -> str:
