@@ -801,3 +801,11 @@ class OrganisationTranslation(Translation):
                 fields=["organisation", "language"], name="organisation_translation_one_per_language"
             ),
         ]
+
+
+# The many-to-many link tables, by name, for queries that read them directly (search).
+ServiceSupport = Service.support_types.through
+ServiceCommunity = Service.communities.through
+ServiceAttribute = Service.attributes.through
+ServiceMode = Service.modes.through
+ServiceLocation = Service.locations.through

@@ -60,17 +60,14 @@ from . import map_cache, search_words
 from .filters import MAX_KEYWORDS_LENGTH
 from .models import Community, Language, Organisation, ServiceTranslation, SupportType
 from .search import (
-    STOP_WORDS,
-    SYNONYMS,
-    PostgresKeywords,
     Search,
     SearchParams,
     SearchResults,
     Vocabulary,
     parse_keywords,
     public_services,
-    words_of,
 )
+from .search.keywords import STOP_WORDS, SYNONYMS, PostgresKeywords, words_of
 
 logger = logging.getLogger(__name__)
 

@@ -170,3 +170,16 @@ def make_member(organisation: Organisation | None = None, user: User | None = No
     return Membership.objects.create(
         user=user or make_user(**kwargs), organisation=organisation or make_organisation(), role=role
     )
+
+
+def result_names(params, backend: str | None = None) -> list[str]:
+    """The names of every result of a search, in order, page after page as the site shows them."""
+    from partners.search import Vocabulary, search
+
+    vocabulary, found, number = Vocabulary.load(), [], 1
+    while True:
+        page = search(params, vocabulary, backend=backend, page=number).page
+        found += [service.name for service in page]
+        if not page.has_next():
+            return found
+        number += 1

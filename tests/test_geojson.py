@@ -5,8 +5,8 @@ import json
 import pytest
 
 from partners import map_cache
-from partners import search as search_module
 from partners.models import Location, Service, ServiceLanguage, ServiceTranslation, Status
+from partners.search import map as search_module
 from tests.factories import make_location, make_organisation, make_postcode, make_service
 
 pytestmark = pytest.mark.django_db

@@ -5,14 +5,13 @@ import pytest
 from django.db import connection
 
 from partners.search import SearchParams, Vocabulary, parse_keywords, search
-from tests.factories import make_organisation, make_service
+from tests.factories import make_organisation, make_service, result_names
 
 pytestmark = pytest.mark.django_db
 
 
 def names(q: str, backend: str | None = None) -> list[str]:
-    results = search(SearchParams(q=q), Vocabulary.load(), backend=backend)
-    return [service.name for service in results.queryset]
+    return result_names(SearchParams(q=q), backend)
 
 
 @pytest.fixture
@@ -140,7 +139,7 @@ def test_fallback_ranks_a_name_match_above_a_description_match(db):
 def test_fallback_relaxes_to_any_word_when_no_service_has_all(listings):
     results = search(SearchParams(q="urdu bereavement"), Vocabulary.load(), backend="basic")
     assert results.relaxed
-    assert {s.name for s in results.queryset} == {"Sahara", "After a death"}
+    assert {s.name for s in results.page} == {"Sahara", "After a death"}
 
 
 def test_words_that_mean_nothing_here_are_ignored(listings):

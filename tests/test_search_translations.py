@@ -6,8 +6,8 @@ from django.db import connection
 
 from partners import search_words
 from partners.models import ServiceTranslation
-from partners.search import SearchParams, Vocabulary, search
-from tests.factories import make_service
+from partners.search import SearchParams
+from tests.factories import make_service, result_names
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +22,7 @@ def backend(request):
 
 
 def names(q: str, backend: str) -> list[str]:
-    return [service.name for service in search(SearchParams(q=q), Vocabulary.load(), backend=backend).queryset]
+    return result_names(SearchParams(q=q), backend)
 
 
 @pytest.fixture

@@ -4,8 +4,8 @@ On PostgreSQL: the pg_trgm extension (typo tolerance), a tsvector column on serv
 (name weight A, description weight C) and on organisations (name weight D) that the
 database computes itself (GENERATED ... STORED, so no code can forget to update it),
 GIN indexes on those vectors and trigram indexes on the names and descriptions.
-The vectors have no model field: only partners.search reads them, through
-partners.search.DatabaseColumn, and SQLite (which has no full-text search of this
+The vectors have no model field: only partners.search.keywords reads them, through
+partners.search.keywords.DatabaseColumn, and SQLite (which has no full-text search of this
 kind) simply does not get them.
 
 On every database: an index on location coordinates for the place-search prefilter.

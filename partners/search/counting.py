@@ -1,0 +1,211 @@
+"""Counting: how many services match, the count beside every filter option, and one page."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from django.db import connection
+from django.db.models import Min, Value
+from django.db.models.expressions import RawSQL
+
+from ..models import Gender, ReferralRoute, Service
+from .facets import FACET_TABLES, facet_q
+from .params import DISTANCE, FACETS, PAGE_SIZE, RELEVANCE
+from .place import near_locations
+from .services import with_result_details
+
+if TYPE_CHECKING:
+    from .engine import Search
+
+
+def counts(search: Search, facets: Iterable[str], total: bool = True, page: int | None = None) -> Counts:
+    """How many services match, and for each option of each filter how many there
+    would be with it chosen (the other filters kept, this one's other choices set
+    aside), in one statement.
+
+    The costly part (keywords, place, map area, age) is worked out once, in a common
+    table expression that also records, as the bits of `mask`, which of the filters
+    in use each service passes. The count for filter F's options reads the services
+    that pass every filter but F; the total reads those that pass them all; and one
+    page of those, in order, is read there too (their ids and distances)."""
+    quote = connection.ops.quote_name
+    active = [facet for facet in FACETS if search.params.values(facet)]
+    bits = {facet: 1 << i for i, facet in enumerate(active)}
+    everything = (1 << len(active)) - 1
+    core_queryset, ordering = search.matching(facets=False), []
+    fields: list[str] = []
+    keys: dict[str, str] = {}
+    near, near_params = "", []
+    if page is not None and search.params.place:
+        # Each service's nearest place within the radius, worked out once: it says which
+        # services are near, and how near. A matching service with a place has one within
+        # the radius, so this is its nearest place in the box.
+        nearest = (
+            near_locations(search.params.place, search.params.radius)
+            .values("service_id")
+            .annotate(nearest=Min("distance"))
+            .order_by()
+        )
+        near_sql, near_params = nearest.query.sql_with_params()
+        near = f"search_near (service_id, nearest) AS ({near_sql}), "
+        core_queryset = search.matching(facets=False, near=RawSQL("SELECT service_id FROM search_near", []))
+        keys["remote"] = "CASE WHEN n.nearest IS NULL THEN 1 ELSE 0 END"
+        keys["distance"] = "n.nearest"
+    if page is not None:
+        # The page's order is worked out here too, once per service, so that the page
+        # is the first rows of search_base in that order (a place's nearest location comes
+        # from the locations within the radius, not a join of all).
+        ordering = search.ordering()
+        sort = search.params.effective_sort
+        if sort in (RELEVANCE, DISTANCE):
+            core_queryset = core_queryset.with_freshness()
+        if sort == RELEVANCE:
+            core_queryset = core_queryset.annotate(rank=search.engine.rank() if search.engine else Value(0.0))
+        if "-speaks" in ordering:
+            core_queryset = core_queryset.annotate(speaks=search.speaks())
+        fields = [name.lstrip("-") for name in ordering if name not in ("pk", "remote", "distance")]
+        keys = {name: f"c.{quote(name)}" for name in fields} | keys
+    core, core_params = core_queryset.order_by().values("pk", "cost", "gender", *fields).query.sql_with_params()
+    mask, mask_params = ["0"], []
+    for facet in active:
+        condition, condition_params = _facet_sql(search, facet, f"c.{quote('pk')}", "c")
+        mask.append(f"CASE WHEN {condition} THEN {bits[facet]} ELSE 0 END")
+        mask_params.extend(condition_params)
+    join = f" LEFT JOIN search_near n ON n.service_id = c.{quote('pk')}" if near else ""
+    # Only table and column names from the models, and numbers, go into the text;
+    # every value is a parameter.
+    sql = (
+        f"WITH {near}search_base (id, cost, gender, mask{''.join(f', {quote(k)}' for k in keys)}) AS "  # noqa: S608
+        f"(SELECT c.{quote('pk')}, c.cost, c.gender, {' + '.join(mask)}"
+        f"{''.join(f', {expression}' for expression in keys.values())} FROM ({core}) c{join})"
+    )
+    params = [*near_params, *mask_params, *core_params]
+    parts: list[str] = []
+
+    def passes(facet: str | None) -> str:
+        """The services that pass every filter in use but `facet`."""
+        if bits.get(facet, 0) == everything:
+            # Always true: say nothing, or the planner guesses few rows and picks slow plans.
+            return "1 = 1"
+        return f"(b.mask | {bits.get(facet, 0)}) = {everything}"
+
+    if total:
+        parts.append(f"SELECT %s, '', COUNT(*), 0, CAST(NULL AS FLOAT) FROM search_base b WHERE {passes(None)}")  # noqa: S608
+        params.append("")
+    for facet in facets:
+        if facet in ("cost", "gender"):
+            select = f"SELECT %s, b.{facet}, COUNT(*), 0, CAST(NULL AS FLOAT) FROM search_base b"  # noqa: S608
+            parts.append(f"{select} WHERE {passes(facet)} GROUP BY b.{facet}")
+            params.append(facet)
+            continue
+        if facet == "referral":
+            table, column = quote(ReferralRoute._meta.db_table), "kind"
+        else:
+            through, column = FACET_TABLES[facet]
+            table, column = quote(through._meta.db_table), quote(column)
+        # A language offered two ways (staff and written) is still one service.
+        count = "COUNT(DISTINCT t.service_id)" if facet == "language" else "COUNT(*)"
+        extra = "0"
+        params.append(facet)
+        if facet == "community":
+            # Services for all racialised communities count towards every community:
+            # count each community's services without them too.
+            for_all = f"SELECT service_id FROM {table} WHERE community_id = %s"  # noqa: S608
+            extra = f"SUM(CASE WHEN t.service_id IN ({for_all}) THEN 0 ELSE 1 END)"
+            params.append(search.vocabulary.community_all_id or 0)
+        parts.append(
+            f"SELECT %s, CAST(t.{column} AS TEXT), {count}, {extra}, CAST(NULL AS FLOAT) FROM {table} t "  # noqa: S608
+            f"INNER JOIN search_base b ON b.id = t.service_id WHERE {passes(facet)} GROUP BY t.{column}"
+        )
+    if page is not None:
+        # The page's services in the chosen order (ending in the id, so stable), from the
+        # same matching services; only the page's rows are numbered.
+        columns = {name: "id" if name == "pk" else quote(name.lstrip("-")) for name in ordering}
+        order = ", ".join(f"{columns[n]} {'DESC' if n.startswith('-') else 'ASC'}" for n in ordering)
+        distance = f"p.{quote('distance')}" if search.params.place else "CAST(NULL AS FLOAT)"
+        start = (page - 1) * PAGE_SIZE
+        listed = f"SELECT * FROM search_base b WHERE {passes(None)} ORDER BY {order} LIMIT %s OFFSET %s"  # noqa: S608
+        number = f"%s + ROW_NUMBER() OVER (ORDER BY {order})"
+        parts.append(f"SELECT %s, CAST(p.id AS TEXT), {number}, 0, {distance} FROM ({listed}) p")  # noqa: S608
+        params.extend(["page", start, PAGE_SIZE, start])
+    with connection.cursor() as cursor:
+        cursor.execute(f"{sql} {' UNION ALL '.join(parts)}", params)
+        rows = cursor.fetchall()
+    counts = _read_counts(search, [row for row in rows if row[0] != "page"], facets)
+    listed = sorted((position, int(pk), distance) for key, pk, position, _x, distance in rows if key == "page")
+    counts.page = _page_of([(pk, distance if search.params.place else None) for _p, pk, distance in listed])
+    return counts
+
+
+@staticmethod
+def _page_of(rows: list[tuple[int, float | None]]) -> list[Service]:
+    """The services of a page, in order, with what a result row shows and `distance`."""
+    found = with_result_details(Service.objects.filter(pk__in=[pk for pk, _d in rows])) if rows else []
+    by_id = {service.pk: service for service in found}
+    services = []
+    for pk, distance in rows:
+        service = by_id[pk]
+        service.distance = distance
+        services.append(service)
+    return services
+
+
+def _facet_sql(search: Search, facet: str, id_column: str, alias: str) -> tuple[str, list]:
+    """One filter as SQL on a row of services: id_column, alias.cost, alias.gender."""
+    values = list(search.params.values(facet))
+    if facet in ("cost", "gender"):
+        if facet == "gender" and set(values) - {Gender.ANY}:
+            values = [*values, Gender.ANY]
+        placeholders = ", ".join(["%s"] * len(values))
+        return f"{alias}.{facet} IN ({placeholders})", values
+    # facet_q is pk__in=<a query of service ids>: reuse that query.
+    ((_lookup, subquery),) = facet_q(facet, values, search.vocabulary).children
+    sql, sub_params = subquery.query.sql_with_params()
+    return f"{id_column} IN ({sql})", list(sub_params)
+
+
+def _read_counts(search: Search, rows: list[tuple], facets: Iterable[str]) -> Counts:
+    found: dict[str, dict[str, tuple[int, int]]] = defaultdict(dict)
+    total = 0
+    for facet, value, n, extra, _distance in rows:
+        if facet == "":
+            total = n
+        else:
+            found[facet][value] = (n, extra or 0)
+    options: dict[str, dict[str, int]] = {}
+    for facet in facets:
+        rows_for = found.get(facet, {})
+        if facet in ("cost", "referral"):
+            options[facet] = {value: n for value, (n, _e) in rows_for.items()}
+        elif facet == "gender":
+            anyone = rows_for.get(Gender.ANY, (0, 0))[0]
+            options[facet] = {
+                value: rows_for.get(value, (0, 0))[0] + (anyone if value != Gender.ANY else 0)
+                for value in Gender.values
+            }
+        elif facet == "community":
+            all_id = search.vocabulary.community_all_id
+            everyone = rows_for.get(str(all_id), (0, 0))[0]
+            options[facet] = {
+                c.slug: everyone if c.pk == all_id else rows_for.get(str(c.pk), (0, 0))[1] + everyone
+                for c in search.vocabulary.communities
+            }
+        else:
+            options[facet] = {
+                option.value: rows_for.get(str(option.term.pk), (0, 0))[0]
+                for option in search.vocabulary.options(facet)
+            }
+    return Counts(total, options)
+
+
+# --- Map ------------------------------------------------------------------------
+
+
+@dataclass
+class Counts:
+    total: int
+    options: dict[str, dict[str, int]]
+    page: list[Service] = field(default_factory=list)

@@ -1,0 +1,65 @@
+"""Place and distance: the one distance rule of the site, the map and the API."""
+
+from __future__ import annotations
+
+import math
+
+from django.db.models import Expression, F, FloatField, Q, QuerySet, Value
+from django.db.models.functions import ASin, Cos, Least, Power, Radians, Sin, Sqrt
+
+from ..models import ServiceLocation
+from ..postcodes import Place
+
+# Mean Earth radius (IUGG), in miles: haversine on it is within 0.5% of the geodesic.
+EARTH_RADIUS_METRES = 6_371_008.8
+EARTH_RADIUS_MILES = EARTH_RADIUS_METRES / 1609.344
+MILES_PER_DEGREE_LATITUDE = 69.0
+# --- Place ------------------------------------------------------------------------
+
+
+def haversine(
+    latitude: float, longitude: float, lat_field: str, lon_field: str, earth_radius: float = EARTH_RADIUS_MILES
+) -> Expression:
+    """Great-circle distance from a point to the point in two fields, in SQL, in the unit of
+    earth_radius (miles by default; the API passes EARTH_RADIUS_METRES). The one distance
+    rule of the site, the map and the API."""
+    lat1 = math.radians(latitude)
+    half_dlat = (Radians(F(lat_field)) - Value(lat1)) / Value(2.0)
+    half_dlon = (Radians(F(lon_field)) - Value(math.radians(longitude))) / Value(2.0)
+    a = Power(Sin(half_dlat), 2) + Value(math.cos(lat1)) * Cos(Radians(F(lat_field))) * Power(Sin(half_dlon), 2)
+    # Least(): rounding must never push asin() out of its domain.
+    return Value(2 * earth_radius) * ASin(Sqrt(Least(a, Value(1.0))), output_field=FloatField())
+
+
+def distance_box(latitude: float, longitude: float, radius: float) -> tuple[float, float, float, float]:
+    """A latitude/longitude box (west, south, east, north) holding every point within radius:
+    an index-friendly prefilter before the exact distance."""
+    dlat = radius / 68.0
+    dlon = radius / (69.2 * max(math.cos(math.radians(latitude)), 0.01))
+    return longitude - dlon, latitude - dlat, longitude + dlon, latitude + dlat
+
+
+LOCATION_FIELDS = ("location__latitude", "location__longitude")
+
+
+def in_box(box: tuple[float, float, float, float], prefix: str = "location__") -> Q:
+    west, south, east, north = box
+    return Q(**{f"{prefix}latitude__range": (south, north), f"{prefix}longitude__range": (west, east)})
+
+
+def near_locations(place: Place, radius: float) -> QuerySet:
+    """Service-location links within radius miles of a place, annotated with `distance`."""
+    box = distance_box(place.latitude, place.longitude, radius)
+    return (
+        ServiceLocation.objects.filter(in_box(box))
+        .annotate(distance=haversine(place.latitude, place.longitude, "location__latitude", "location__longitude"))
+        .filter(distance__lte=radius)
+    )
+
+
+def remote_q() -> Q:
+    """Services with no location at all: delivered only by phone, video or text."""
+    return ~Q(pk__in=ServiceLocation.objects.values("service_id"))
+
+
+# --- Filters ----------------------------------------------------------------------
