@@ -33,6 +33,7 @@ from .search import (
     with_listing_details,
     with_result_details,
 )
+from .suggestions import suggest
 from .translations import localised_service, with_translations
 
 
@@ -70,6 +71,8 @@ def search_results(request: HttpRequest) -> HttpResponse:
     # Links from this page (and the map's data) carry only what could be used: the map
     # shows what the list shows, and a problem is not repeated on every next page.
     query = usable_query(request.GET, params, filterset.form.errors)
+    # "Did you mean …?" from the listings' own words, when a word is in no listing.
+    suggestion = suggest(results)
     context = {
         "filterset": filterset,
         "form": filterset.form,
@@ -93,6 +96,8 @@ def search_results(request: HttpRequest) -> HttpResponse:
         "page_note": page_note,
         "in_crisis": in_crisis,
         "crisis_services": crisis_services(open_only=True) if in_crisis else [],
+        "suggestion": suggestion,
+        "suggestion_url": search_url(query, q=suggestion.q) if suggestion else "",
     }
     # A page that does not exist still answers 404 (for robots and links checkers), but people
     # get the results and a note saying why, never a bare "Not Found".
