@@ -28,13 +28,7 @@ from django.utils.translation.trans_real import parse_accept_lang_header
 
 from partners import search as engine
 from partners.languages import base_code, is_translation_language, translation_languages
-from partners.models import (
-    Cost,
-    Gender,
-    Organisation,
-    ReferralKind,
-    Service,
-)
+from partners.models import Organisation, Service
 from partners.postcodes import Place, lookup
 
 from .taxonomies import Taxonomy, Term, services_in_taxonomy, services_with_term, taxonomy_by_id, terms_by_id
@@ -390,24 +384,43 @@ def words(text: str) -> list[str]:
     return text.split()[:MAX_SEARCH_WORDS]
 
 
+# What the API says of a value it does not know, for each filter of the registry
+# (partners.search.FILTERS): the API's own words (the public search says it its way).
+UNKNOWN = {
+    "language": _("Unknown language %(value)s. Use an ISO 639 code, such as ur or phr."),
+    "community": _("Unknown community %(value)s."),
+    "support": _("Unknown support type %(value)s."),
+    "attribute": _("Unknown attribute %(value)s."),
+    "mode": _("Unknown mode %(value)s."),
+    "referral": _("Unknown referral %(value)s. Use self, gp, professional or drop-in."),
+    "cost": _("Unknown cost %(value)s. Use free, low-cost or paid."),
+    "gender": _("Unknown gender %(value)s. Use any, women or men."),
+}
+
+
+def facet_filter(name: str) -> VocabularyFilter | ChoicesFilter:
+    """A filter of the registry, checked against its vocabulary or choices, with the
+    public search's meaning (ServiceFilter.filter_facet)."""
+    spec = engine.FILTERS[name]
+    if spec.model:
+        return _vocabulary(name, UNKNOWN[name], "filter_facet")
+    return _choices(spec.choices.choices, UNKNOWN[name], "filter_facet")
+
+
 class ServiceFilter(django_filters.FilterSet):
     search = django_filters.CharFilter(method="filter_search", max_length=MAX_SEARCH_LENGTH)
     taxonomy_term_id = TermsFilter(method="filter_terms")
     taxonomy_id = TaxonomiesFilter(method="filter_taxonomies")
     organization_id = django_filters.UUIDFilter(field_name="organisation__public_id")
     modified_after = DateTimeFilter(method="filter_modified_after")
-    language = _vocabulary(
-        "language", _("Unknown language %(value)s. Use an ISO 639 code, such as ur or phr."), "filter_language"
-    )
-    community = _vocabulary("community", _("Unknown community %(value)s."), "filter_community")
-    support = _vocabulary("support", _("Unknown support type %(value)s."), "filter_support")
-    attribute = _vocabulary("attribute", _("Unknown attribute %(value)s."), "filter_attribute")
-    mode = _vocabulary("mode", _("Unknown mode %(value)s."), "filter_mode")
-    referral = _choices(
-        ReferralKind.choices, _("Unknown referral %(value)s. Use self, gp, professional or drop-in."), "filter_referral"
-    )
-    cost = _choices(Cost.choices, _("Unknown cost %(value)s. Use free, low-cost or paid."), "filter_cost")
-    gender = _choices(Gender.choices, _("Unknown gender %(value)s. Use any, women or men."), "filter_gender")
+    language = facet_filter("language")
+    community = facet_filter("community")
+    support = facet_filter("support")
+    attribute = facet_filter("attribute")
+    mode = facet_filter("mode")
+    referral = facet_filter("referral")
+    cost = facet_filter("cost")
+    gender = facet_filter("gender")
     age = WholeNumberFilter(method="filter_age", min_value=0, max_value=130)
 
     class Meta:
@@ -435,6 +448,10 @@ class ServiceFilter(django_filters.FilterSet):
         """A filter of the public search, with the same meaning (partners.search.facet_q)."""
         return queryset.filter(engine.facet_q(facet, values, self.vocabulary)) if values else queryset
 
+    def filter_facet(self, queryset: QuerySet, name: str, value) -> QuerySet:
+        """Every filter of the registry (facet_filter): the filter's name is the facet's."""
+        return self._facet(queryset, name, value)
+
     def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         """The public search's keywords (partners.search): every word must match, through
         its stems, everyday synonyms, small typos, names of support types, languages and
@@ -460,30 +477,6 @@ class ServiceFilter(django_filters.FilterSet):
     def filter_modified_after(self, queryset: QuerySet, name: str, value: datetime) -> QuerySet:
         # A service's documents change when its organisation's details do.
         return queryset.filter(Q(updated__gte=value) | Q(organisation__updated__gte=value))
-
-    def filter_language(self, queryset: QuerySet, name: str, value) -> QuerySet:
-        return self._facet(queryset, "language", value)
-
-    def filter_community(self, queryset: QuerySet, name: str, value) -> QuerySet:
-        return self._facet(queryset, "community", value)
-
-    def filter_support(self, queryset: QuerySet, name: str, value) -> QuerySet:
-        return self._facet(queryset, "support", value)
-
-    def filter_attribute(self, queryset: QuerySet, name: str, value) -> QuerySet:
-        return self._facet(queryset, "attribute", value)
-
-    def filter_mode(self, queryset: QuerySet, name: str, value) -> QuerySet:
-        return self._facet(queryset, "mode", value)
-
-    def filter_referral(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:
-        return self._facet(queryset, "referral", value)
-
-    def filter_cost(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:
-        return self._facet(queryset, "cost", value)
-
-    def filter_gender(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:
-        return self._facet(queryset, "gender", value)
 
     def filter_age(self, queryset: QuerySet, name: str, value: int) -> QuerySet:
         return queryset.filter(engine.age_q(value))

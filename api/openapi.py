@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from partners.languages import translation_languages
-from partners.models import Attribute, Community, Cost, DeliveryMode, Gender, Language, ReferralKind, SupportType
+from partners.search import FILTERS
 
 from .filters import DEFAULT_PER_PAGE, MAX_PER_PAGE, MAX_SEARCH_LENGTH
 from .hsds import HSDS_VERSION, Site
@@ -64,8 +64,12 @@ def _query(name: str, description: str, schema: dict, *, extension: bool = False
     return parameter
 
 
-def _slugs(model) -> list[str]:
-    return list(model.objects.values_list("slug", flat=True))
+def _codes(name: str) -> list[str]:
+    """The values a filter of the registry (partners.search.FILTERS) accepts, as stored."""
+    spec = FILTERS[name]
+    if spec.model:
+        return list(spec.model.objects.values_list(spec.code_field, flat=True))
+    return list(spec.choices.values)
 
 
 def parameters() -> dict[str, dict]:
@@ -177,7 +181,7 @@ def parameters() -> dict[str, dict]:
         "language": _query(
             "language",
             _("Services offered in this language (ISO 639 code), in any way. %(repeat)s") % {"repeat": repeat_note},
-            {"type": "string", "enum": list(Language.objects.values_list("code", flat=True))},
+            {"type": "string", "enum": _codes("language")},
             extension=True,
             repeat=True,
         ),
@@ -185,49 +189,49 @@ def parameters() -> dict[str, dict]:
             "community",
             _("Services for this community; services for all racialised communities always match. %(repeat)s")
             % {"repeat": repeat_note},
-            {"type": "string", "enum": _slugs(Community)},
+            {"type": "string", "enum": _codes("community")},
             extension=True,
             repeat=True,
         ),
         "support": _query(
             "support",
             _("Services offering this type of support. %(repeat)s") % {"repeat": repeat_note},
-            {"type": "string", "enum": _slugs(SupportType)},
+            {"type": "string", "enum": _codes("support")},
             extension=True,
             repeat=True,
         ),
         "attribute": _query(
             "attribute",
             _("Services with this cultural fit. %(repeat)s") % {"repeat": repeat_note},
-            {"type": "string", "enum": _slugs(Attribute)},
+            {"type": "string", "enum": _codes("attribute")},
             extension=True,
             repeat=True,
         ),
         "mode": _query(
             "mode",
             _("Services delivered this way. %(repeat)s") % {"repeat": repeat_note},
-            {"type": "string", "enum": _slugs(DeliveryMode)},
+            {"type": "string", "enum": _codes("mode")},
             extension=True,
             repeat=True,
         ),
         "referral": _query(
             "referral",
             _("Services with this way in. %(repeat)s") % {"repeat": repeat_note},
-            {"type": "string", "enum": list(ReferralKind.values)},
+            {"type": "string", "enum": _codes("referral")},
             extension=True,
             repeat=True,
         ),
         "cost": _query(
             "cost",
             _("Services with this cost. %(repeat)s") % {"repeat": repeat_note},
-            {"type": "string", "enum": list(Cost.values)},
+            {"type": "string", "enum": _codes("cost")},
             extension=True,
             repeat=True,
         ),
         "gender": _query(
             "gender",
             _("Services open to this gender: women matches services for women and for anyone; likewise men."),
-            {"type": "string", "enum": list(Gender.values)},
+            {"type": "string", "enum": _codes("gender")},
             extension=True,
             repeat=True,
         ),

@@ -30,9 +30,9 @@ from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
 
 from partners.capacity import known_q
-from partners.models import Capacity, Community, Language, SupportType
+from partners.models import Capacity
 from partners.postcodes import DISTRICT_RE, FULL_RE
-from partners.search import Search, SearchParams
+from partners.search import FACETS, FILTERS, NEED_DIMENSIONS, Search, SearchParams
 
 from .models import NeedStat, ResultBucket, week_of
 
@@ -100,12 +100,8 @@ def record_search(params: SearchParams, result_count: int, today: date | None = 
     bucket = bucket_for(result_count)
     if bucket is None:
         return None
-    key = {
-        "language": _joined(params.language),
-        "community": _joined(params.community),
-        "support": _joined(params.support),
-        "district": district_of(params),
-    }
+    key = {name: _joined(params.values(name)) for name in NEED_DIMENSIONS}
+    key["district"] = district_of(params)
     if not any(key.values()) or any(len(value) > MAX_VALUES_LENGTH for value in key.values()):
         return None
     key.update(
@@ -114,7 +110,7 @@ def record_search(params: SearchParams, result_count: int, today: date | None = 
             params.q
             or params.bbox
             or params.age is not None
-            or any(params.values(name) for name in ("referral", "mode", "attribute", "cost", "gender"))
+            or any(params.values(name) for name in FACETS if name not in NEED_DIMENSIONS)
         ),
         bucket=bucket,
     )
@@ -235,9 +231,10 @@ class _Names:
     """Codes and slugs -> names, "Urdu or Punjabi" for several (three queries, once)."""
 
     def __init__(self):
-        self._languages = dict(Language.objects.values_list("code", "name"))
-        self._communities = dict(Community.objects.values_list("slug", "name"))
-        self._support = dict(SupportType.objects.values_list("slug", "name"))
+        self._names = {
+            name: dict(FILTERS[name].model.objects.values_list(FILTERS[name].code_field, "name"))
+            for name in NEED_DIMENSIONS
+        }
 
     @staticmethod
     def _say(joined: str, names: dict[str, str]) -> str:
@@ -246,10 +243,10 @@ class _Names:
         return get_text_list([names.get(value, value) for value in joined.split(",")], _("or"))
 
     def languages(self, joined: str) -> str:
-        return self._say(joined, self._languages)
+        return self._say(joined, self._names["language"])
 
     def communities(self, joined: str) -> str:
-        return self._say(joined, self._communities)
+        return self._say(joined, self._names["community"])
 
     def support(self, joined: str) -> str:
-        return self._say(joined, self._support)
+        return self._say(joined, self._names["support"])

@@ -14,10 +14,11 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from . import postcodes
-from .models import Cost, Gender, ReferralKind, Service
+from .models import Service
 from .postcodes import Place
 from .search import (
     FACETS,
+    FILTERS,
     RADIUS_DEFAULT,
     RADIUS_MAX,
     RADIUS_MIN,
@@ -143,9 +144,14 @@ class SearchForm(forms.Form):
         return cleaned
 
 
-def _multiple(label, unknown_message, **kwargs) -> django_filters.MultipleChoiceFilter:
+def _facet(name: str) -> django_filters.MultipleChoiceFilter:
+    """A filter of the registry (partners.search.FILTERS): its label and message; the
+    choices are fixed ones, or the vocabulary's (set for each request, in __init__)."""
+    spec = FILTERS[name]
     return django_filters.MultipleChoiceFilter(
-        label=label, error_messages={"invalid_choice": unknown_message}, **kwargs
+        label=spec.label,
+        error_messages={"invalid_choice": spec.unknown},
+        **({"choices": spec.choices.choices} if spec.choices else {}),
     )
 
 
@@ -189,26 +195,14 @@ class ServiceFilter(django_filters.FilterSet):
         },
     )
     bbox = BBoxFilter(label=_("Map area"))
-    support = _multiple(
-        _("Type of support"), _("We do not recognise the type of support “%(value)s”, so we left it out.")
-    )
-    language = _multiple(_("Language"), _("We do not recognise the language code “%(value)s”, so we left it out."))
-    community = _multiple(_("Community"), _("We do not recognise the community “%(value)s”, so we left it out."))
-    referral = _multiple(
-        _("Ways to get support"),
-        _("We do not recognise the way in “%(value)s”, so we left it out."),
-        choices=ReferralKind.choices,
-    )
-    mode = _multiple(
-        _("How it is offered"), _("We do not recognise the way of offering support “%(value)s”, so we left it out.")
-    )
-    attribute = _multiple(_("Cultural fit"), _("We do not recognise the cultural fit “%(value)s”, so we left it out."))
-    cost = _multiple(_("Cost"), _("We do not recognise the cost “%(value)s”, so we left it out."), choices=Cost.choices)
-    gender = _multiple(
-        _("Open to"),
-        _("We do not recognise “%(value)s” as who a service is open to, so we left it out."),
-        choices=Gender.choices,
-    )
+    support = _facet("support")
+    language = _facet("language")
+    community = _facet("community")
+    referral = _facet("referral")
+    mode = _facet("mode")
+    attribute = _facet("attribute")
+    cost = _facet("cost")
+    gender = _facet("gender")
     age = IntegerFilter(
         label=_("Age"),
         min_value=0,
@@ -248,7 +242,7 @@ class ServiceFilter(django_filters.FilterSet):
     def __init__(self, data=None, queryset=None, *, vocabulary: Vocabulary | None = None, **kwargs):
         super().__init__(data, queryset=queryset, **kwargs)
         self.vocabulary = vocabulary or Vocabulary.load()
-        for name in ("support", "language", "community", "mode", "attribute"):
+        for name in (name for name, spec in FILTERS.items() if spec.model):
             self.filters[name].extra["choices"] = [(o.value, o.label) for o in self.vocabulary.options(name)]
 
     def params(self) -> SearchParams:

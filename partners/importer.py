@@ -27,25 +27,18 @@ from . import map_cache, translation_columns
 from .hours import HoursError, parse_hours
 from .languages import describe_language
 from .models import (
-    Attribute,
-    Community,
-    Cost,
-    DeliveryMode,
-    Gender,
     Language,
     LanguageProvision,
     Location,
     OpeningPeriod,
     Organisation,
-    ReferralKind,
-    ReferralRoute,
     Service,
     ServiceLanguage,
     Status,
-    SupportType,
     normalise_postcode,
 )
 from .postcodes import FULL_RE, lookup_many
+from .search.registry import FILTERS
 
 COLUMNS = [
     "organisation",
@@ -91,12 +84,11 @@ ORGANISATION_COLUMNS = {
     "organisation_email": "email",
     "organisation_phone": "phone",
 }
-VOCABULARY_COLUMNS = {
-    "support": SupportType,
-    "community": Community,
-    "attribute": Attribute,
-    "mode": DeliveryMode,
-}
+# The filters (partners.search.FILTERS) whose columns hold slugs of a vocabulary, and
+# those held on the service itself (one value, a blank cell meaning the model's default).
+VOCABULARY_COLUMNS = {spec.import_column: spec.model for spec in FILTERS.values() if spec.is_term}
+SERVICE_FILTERS = [spec for spec in FILTERS.values() if spec.on_service]
+REFERRAL = FILTERS["referral"]
 IMPORT_STATUSES = (Status.PUBLISHED, Status.DRAFT)
 CHUNK = 500
 
@@ -176,7 +168,8 @@ class RowParser:
         self.optional = {column for column in OPTIONAL_COLUMNS if column in header}
         self.translation_columns = [column for column in header if translation_columns.split(column)]
         self.vocabularies = {
-            column: set(model.objects.values_list("slug", flat=True)) for column, model in VOCABULARY_COLUMNS.items()
+            column: set(model.objects.values_list(FILTERS[column].code_field, flat=True))
+            for column, model in VOCABULARY_COLUMNS.items()
         }
         self.languages = set(Language.objects.values_list("code", flat=True))
         self.new_languages: dict[str, dict] = {}
@@ -227,10 +220,11 @@ class RowParser:
                 error(column, f"unknown {column} {value!r}")
             terms[column] = values
 
-        referrals = _split(row["referral"])
+        referrals = _split(row[REFERRAL.import_column])
         for value in referrals:
-            if value not in ReferralKind.values:
-                error("referral", f"unknown referral {value!r} (use {', '.join(ReferralKind.values)})")
+            if value not in REFERRAL.choices.values:
+                column = REFERRAL.import_column
+                error(column, f"unknown {column} {value!r} (use {', '.join(REFERRAL.choices.values)})")
 
         languages: list[tuple[str, str]] = []
         for item in _split(row["language"]):
@@ -250,12 +244,12 @@ class RowParser:
             if (code, how) not in languages:
                 languages.append((code, how))
 
-        cost = row["cost"].lower() or Cost.FREE
-        if cost not in Cost.values:
-            error("cost", f"unknown cost {row['cost']!r} (use {', '.join(Cost.values)})")
-        gender = row["gender"].lower() or Gender.ANY
-        if gender not in Gender.values:
-            error("gender", f"unknown gender {row['gender']!r} (use {', '.join(Gender.values)})")
+        own: dict[str, str] = {}
+        for spec in SERVICE_FILTERS:
+            column = spec.import_column
+            own[spec.column] = row[column].lower() or spec.import_default()
+            if own[spec.column] not in spec.choices.values:
+                error(column, f"unknown {column} {row[column]!r} (use {', '.join(spec.choices.values)})")
         status = row["status"].lower() or Status.PUBLISHED
         if status not in IMPORT_STATUSES:
             error("status", f"unknown status {row['status']!r} (use published or draft)")
@@ -282,8 +276,7 @@ class RowParser:
             "name": row["service"],
             "description": row["description"],
             "referral_instructions": row["referral_instructions"],
-            "cost": cost,
-            "gender": gender,
+            **own,
             "min_age": ages["min_age"],
             "max_age": ages["max_age"],
             "phone": row["phone"],
@@ -691,16 +684,11 @@ def _write(rows: list[ParsedRow], parser: RowParser, example: bool) -> ImportRes
     service_ids = [s.id for _r, s in row_service]
 
     touched: set[int] = set()
-    for column, relation in (
-        ("support", Service.support_types),
-        ("community", Service.communities),
-        ("attribute", Service.attributes),
-        ("mode", Service.modes),
-    ):
-        target = f"{relation.field.m2m_reverse_field_name()}_id"
-        ids = dict(relation.field.related_model.objects.values_list("slug", "id"))
+    for column, model in VOCABULARY_COLUMNS.items():
+        spec = FILTERS[column]
+        ids = dict(model.objects.values_list(spec.code_field, "id"))
         wanted = {(s.id, ids[slug]) for row, s in row_service for slug in row.terms[column]}
-        touched |= _sync_rows(relation.through, ("service_id", target), service_ids, wanted)
+        touched |= _sync_rows(spec.through, ("service_id", spec.column), service_ids, wanted)
     if "language_hours" in parser.optional:
         wanted = {
             (s.id, language_ids[code], how, row.language_hours.get((code, how), ""))
@@ -714,7 +702,7 @@ def _write(rows: list[ParsedRow], parser: RowParser, example: bool) -> ImportRes
     touched |= _sync_rows(ServiceLanguage, fields, service_ids, wanted)
     # Ways in: a route that stays keeps the details staff added to it.
     wanted = {(s.id, kind) for row, s in row_service for kind in row.referrals}
-    touched |= _sync_rows(ReferralRoute, ("service_id", "kind"), service_ids, wanted)
+    touched |= _sync_rows(REFERRAL.through, ("service_id", REFERRAL.column), service_ids, wanted)
     touched |= _write_locations(row_service, list(orgs.values()), service_ids)
     touched |= translation_columns.sync_services([(s.id, row.translations) for row, s in row_service])
     translation_columns.sync_organisations(_organisation_translations(by_org, orgs))

@@ -13,7 +13,17 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, npgettext
 
-from .search import FACETS, RADIUS_CHOICES, Option, Search, SearchParams, SearchResults, Vocabulary, page_number
+from .search import (
+    FACETS,
+    FILTERS,
+    RADIUS_CHOICES,
+    Option,
+    Search,
+    SearchParams,
+    SearchResults,
+    Vocabulary,
+    page_number,
+)
 from .templatetags.directory import language_name, plural_count
 
 # Parameters that say where: a new place or map area replaces all of them.
@@ -82,16 +92,8 @@ class ActiveFilter:
 
 
 def legend(facet: str) -> str:
-    return {
-        "support": _("Type of support"),
-        "language": _("Language"),
-        "community": _("Community"),
-        "referral": _("How to get in"),
-        "mode": _("How it is offered"),
-        "attribute": _("Cultural fit"),
-        "cost": _("Cost"),
-        "gender": _("Open to"),
-    }[facet]
+    """The filter's name on the page (partners.search.FILTERS)."""
+    return str(FILTERS[facet].label)
 
 
 def filter_groups(params: SearchParams, vocabulary: Vocabulary, counts: dict, errors: dict) -> list[FilterGroup]:

@@ -7,6 +7,8 @@ answer starts from `Search.matching()`, so the list, the option counts and the m
 
 The modules, one per reason to change:
 
+- `registry`: the filters, declared once (`FILTERS`): name, label, vocabulary, link
+  table or column, what a value also means, import column. Everything else reads it.
 - `params`: what a search may ask for (filters, place, radius, sort, page).
 - `vocabulary`: the options of each filter, in the visitor's language.
 - `facets`: what each filter's values mean as a condition on services (community "all",
@@ -45,19 +47,23 @@ from .params import (
     page_number,
 )
 from .place import EARTH_RADIUS_METRES, haversine
+from .registry import FILTERS, NEED_DIMENSIONS, Filter
 from .services import public_services, with_listing_details, with_result_details
 from .vocabulary import Option, Vocabulary
 
 __all__ = [
     "EARTH_RADIUS_METRES",
     "FACETS",
+    "FILTERS",
     "MAP_MAX_POINTS",
+    "NEED_DIMENSIONS",
     "PAGE_SIZE",
     "RADIUS_CHOICES",
     "RADIUS_DEFAULT",
     "RADIUS_MAX",
     "RADIUS_MIN",
     "SORTS",
+    "Filter",
     "Option",
     "Search",
     "SearchParams",

@@ -11,14 +11,16 @@ from django.db import connection
 from django.db.models import Min, Value
 from django.db.models.expressions import RawSQL
 
-from ..models import Gender, ReferralRoute, Service
-from .facets import FACET_TABLES, facet_q
+from ..models import Service
+from .facets import facet_q
 from .params import DISTANCE, FACETS, PAGE_SIZE, RELEVANCE
 from .place import near_locations
+from .registry import FILTERS
 from .services import with_result_details
 
 if TYPE_CHECKING:
     from .engine import Search
+    from .vocabulary import Option
 
 
 def counts(search: Search, facets: Iterable[str], total: bool = True, page: int | None = None) -> Counts:
@@ -68,7 +70,9 @@ def counts(search: Search, facets: Iterable[str], total: bool = True, page: int 
             core_queryset = core_queryset.annotate(speaks=search.speaks())
         fields = [name.lstrip("-") for name in ordering if name not in ("pk", "remote", "distance")]
         keys = {name: f"c.{quote(name)}" for name in fields} | keys
-    core, core_params = core_queryset.order_by().values("pk", "cost", "gender", *fields).query.sql_with_params()
+    # The filters held on the service itself (cost, gender) are counted from search_base.
+    own = [spec.column for spec in FILTERS.values() if spec.on_service]
+    core, core_params = core_queryset.order_by().values("pk", *own, *fields).query.sql_with_params()
     mask, mask_params = ["0"], []
     for facet in active:
         condition, condition_params = _facet_sql(search, facet, f"c.{quote('pk')}", "c")
@@ -78,8 +82,9 @@ def counts(search: Search, facets: Iterable[str], total: bool = True, page: int 
     # Only table and column names from the models, and numbers, go into the text;
     # every value is a parameter.
     sql = (
-        f"WITH {near}search_base (id, cost, gender, mask{''.join(f', {quote(k)}' for k in keys)}) AS "  # noqa: S608
-        f"(SELECT c.{quote('pk')}, c.cost, c.gender, {' + '.join(mask)}"
+        f"WITH {near}search_base (id, {''.join(f'{quote(c)}, ' for c in own)}mask"  # noqa: S608
+        f"{''.join(f', {quote(k)}' for k in keys)}) AS "
+        f"(SELECT c.{quote('pk')}, {''.join(f'c.{quote(c)}, ' for c in own)}{' + '.join(mask)}"
         f"{''.join(f', {expression}' for expression in keys.values())} FROM ({core}) c{join})"
     )
     params = [*near_params, *mask_params, *core_params]
@@ -96,26 +101,24 @@ def counts(search: Search, facets: Iterable[str], total: bool = True, page: int 
         parts.append(f"SELECT %s, '', COUNT(*), 0, CAST(NULL AS FLOAT) FROM search_base b WHERE {passes(None)}")  # noqa: S608
         params.append("")
     for facet in facets:
-        if facet in ("cost", "gender"):
-            select = f"SELECT %s, b.{facet}, COUNT(*), 0, CAST(NULL AS FLOAT) FROM search_base b"  # noqa: S608
-            parts.append(f"{select} WHERE {passes(facet)} GROUP BY b.{facet}")
+        spec = FILTERS[facet]
+        if spec.on_service:
+            column = f"b.{quote(spec.column)}"
+            select = f"SELECT %s, {column}, COUNT(*), 0, CAST(NULL AS FLOAT) FROM search_base b"  # noqa: S608
+            parts.append(f"{select} WHERE {passes(facet)} GROUP BY {column}")
             params.append(facet)
             continue
-        if facet == "referral":
-            table, column = quote(ReferralRoute._meta.db_table), "kind"
-        else:
-            through, column = FACET_TABLES[facet]
-            table, column = quote(through._meta.db_table), quote(column)
+        table, column = quote(spec.through._meta.db_table), quote(spec.column)
         # A language offered two ways (staff and written) is still one service.
-        count = "COUNT(DISTINCT t.service_id)" if facet == "language" else "COUNT(*)"
+        count = "COUNT(DISTINCT t.service_id)" if spec.several_rows else "COUNT(*)"
         extra = "0"
         params.append(facet)
-        if facet == "community":
-            # Services for all racialised communities count towards every community:
-            # count each community's services without them too.
-            for_all = f"SELECT service_id FROM {table} WHERE community_id = %s"  # noqa: S608
+        if spec.wildcard:
+            # Services for everyone (all racialised communities) count towards every
+            # value: count each value's services without them too.
+            for_all = f"SELECT service_id FROM {table} WHERE {column} = %s"  # noqa: S608
             extra = f"SUM(CASE WHEN t.service_id IN ({for_all}) THEN 0 ELSE 1 END)"
-            params.append(search.vocabulary.community_all_id or 0)
+            params.append(_wildcard_key(search, facet) or 0)
         parts.append(
             f"SELECT %s, CAST(t.{column} AS TEXT), {count}, {extra}, CAST(NULL AS FLOAT) FROM {table} t "  # noqa: S608
             f"INNER JOIN search_base b ON b.id = t.service_id WHERE {passes(facet)} GROUP BY t.{column}"
@@ -156,11 +159,11 @@ def _page_of(rows: list[tuple[int, float | None]]) -> list[Service]:
 def _facet_sql(search: Search, facet: str, id_column: str, alias: str) -> tuple[str, list]:
     """One filter as SQL on a row of services: id_column, alias.cost, alias.gender."""
     values = list(search.params.values(facet))
-    if facet in ("cost", "gender"):
-        if facet == "gender" and set(values) - {Gender.ANY}:
-            values = [*values, Gender.ANY]
+    spec = FILTERS[facet]
+    if spec.on_service:
+        values = sorted(spec.matched(values))
         placeholders = ", ".join(["%s"] * len(values))
-        return f"{alias}.{facet} IN ({placeholders})", values
+        return f"{alias}.{connection.ops.quote_name(spec.column)} IN ({placeholders})", values
     # facet_q is pk__in=<a query of service ids>: reuse that query.
     ((_lookup, subquery),) = facet_q(facet, values, search.vocabulary).children
     sql, sub_params = subquery.query.sql_with_params()
@@ -177,28 +180,37 @@ def _read_counts(search: Search, rows: list[tuple], facets: Iterable[str]) -> Co
             found[facet][value] = (n, extra or 0)
     options: dict[str, dict[str, int]] = {}
     for facet in facets:
+        spec = FILTERS[facet]
         rows_for = found.get(facet, {})
-        if facet in ("cost", "referral"):
-            options[facet] = {value: n for value, (n, _e) in rows_for.items()}
-        elif facet == "gender":
-            anyone = rows_for.get(Gender.ANY, (0, 0))[0]
+
+        def key(option: Option, spec=spec) -> str:
+            # What the statement grouped by: a term's id, or the value itself.
+            return str(option.term.pk) if spec.model else option.value
+
+        if spec.wildcard:
+            # A value counts the services holding it (less those also holding the
+            # wildcard: one value a service on the service itself) and those for everyone.
+            wildcard = str(_wildcard_key(search, facet))
+            everyone = rows_for.get(wildcard, (0, 0))[0]
             options[facet] = {
-                value: rows_for.get(value, (0, 0))[0] + (anyone if value != Gender.ANY else 0)
-                for value in Gender.values
-            }
-        elif facet == "community":
-            all_id = search.vocabulary.community_all_id
-            everyone = rows_for.get(str(all_id), (0, 0))[0]
-            options[facet] = {
-                c.slug: everyone if c.pk == all_id else rows_for.get(str(c.pk), (0, 0))[1] + everyone
-                for c in search.vocabulary.communities
-            }
-        else:
-            options[facet] = {
-                option.value: rows_for.get(str(option.term.pk), (0, 0))[0]
+                option.value: everyone
+                if key(option) == wildcard
+                else rows_for.get(key(option), (0, 0))[0 if spec.on_service else 1] + everyone
                 for option in search.vocabulary.options(facet)
             }
+        elif spec.model:
+            options[facet] = {
+                option.value: rows_for.get(key(option), (0, 0))[0] for option in search.vocabulary.options(facet)
+            }
+        else:
+            options[facet] = {value: n for value, (n, _e) in rows_for.items()}
     return Counts(total, options)
+
+
+def _wildcard_key(search: Search, facet: str) -> int | str | None:
+    """What the link table or service column holds for the filter's wildcard."""
+    spec = FILTERS[facet]
+    return search.vocabulary.wildcard_id(facet) if spec.model else spec.wildcard
 
 
 # --- Map ------------------------------------------------------------------------

@@ -7,47 +7,27 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Q
 
-from ..models import (
-    Gender,
-    ReferralRoute,
-    ServiceAttribute,
-    ServiceCommunity,
-    ServiceLanguage,
-    ServiceMode,
-    ServiceSupport,
-)
+from .registry import FILTERS
 
 if TYPE_CHECKING:
     from .vocabulary import Vocabulary
 
-# The join table and column behind each filter of terms.
-FACET_TABLES = {
-    "language": (ServiceLanguage, "language_id"),
-    "community": (ServiceCommunity, "community_id"),
-    "support": (ServiceSupport, "supporttype_id"),
-    "mode": (ServiceMode, "deliverymode_id"),
-    "attribute": (ServiceAttribute, "attribute_id"),
-}
+# The link table and column behind each filter of a vocabulary (read from the registry).
+FACET_TABLES = {name: (spec.through, spec.column) for name, spec in FILTERS.items() if spec.model}
 
 
 def facet_q(facet: str, values: Iterable[str], vocabulary: Vocabulary) -> Q:
-    """One filter: any of its values (OR), with the eligibility meanings of PRODUCT.md."""
+    """One filter: any of its values (OR), with the eligibility meanings of PRODUCT.md
+    (a value also matches the filter's wildcard: registry.Filter.matched)."""
     values = list(values)
     if not values:
         return Q()
-    if facet == "cost":
-        return Q(cost__in=values)
-    if facet == "gender":
-        # Open to women means services for women and services for anyone; likewise men.
-        return Q(gender__in={*values, Gender.ANY} if set(values) - {Gender.ANY} else values)
-    if facet == "referral":
-        return Q(pk__in=ReferralRoute.objects.filter(kind__in=values).values("service_id"))
-    ids = vocabulary.ids(facet, values)
-    if facet == "community" and vocabulary.community_all_id:
-        # A service for all racialised communities serves every community.
-        ids.append(vocabulary.community_all_id)
-    through, column = FACET_TABLES[facet]
-    return Q(pk__in=through.objects.filter(**{f"{column}__in": ids}).values("service_id"))
+    spec = FILTERS[facet]
+    matched = spec.matched(values)
+    if spec.on_service:
+        return Q(**{f"{spec.column}__in": matched})
+    keys = vocabulary.ids(facet, matched) if spec.model else matched
+    return Q(pk__in=spec.through.objects.filter(**{f"{spec.column}__in": keys}).values("service_id"))
 
 
 def age_q(age: int) -> Q:

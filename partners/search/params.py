@@ -8,6 +8,7 @@ from django.core.paginator import EmptyPage, PageNotAnInteger
 from django.utils.translation import gettext_lazy as _
 
 from ..postcodes import Place
+from .registry import FILTERS
 
 RADIUS_DEFAULT = 3.0
 RADIUS_MIN = 0.1
@@ -19,8 +20,9 @@ PAGE_SIZE = 10
 RELEVANCE, DISTANCE, NAME = "relevance", "distance", "name"
 SORTS = {RELEVANCE: _("Best match"), DISTANCE: _("Nearest first"), NAME: _("Name (A to Z)")}
 
-# The filters that are lists of options (shown with counts), in the order the page shows them.
-FACETS = ("support", "language", "community", "referral", "mode", "attribute", "cost", "gender")
+# The filters that are lists of options (shown with counts), in the order the page shows
+# them: the registry's (registry.py). Each is also a field of SearchParams below.
+FACETS = tuple(FILTERS)
 
 
 # --- Parameters -------------------------------------------------------------------

@@ -10,8 +10,8 @@ from functools import cached_property
 
 from django.db.models import Value
 
-from ..models import Attribute, Community, Cost, DeliveryMode, Gender, Language, ReferralKind, SupportType
 from .keywords import STOP_WORDS, TYPO_MIN_LENGTH, _singular, words_of
+from .registry import FILTERS
 
 
 @dataclass(frozen=True)
@@ -30,61 +30,49 @@ class Vocabulary:
         {"and", "all", "any", "people", "community", "communities", "language", "languages", "british", "other"}
     )
 
-    def __init__(
-        self,
-        languages: list[Language],
-        communities: list[Community],
-        support_types: list[SupportType],
-        attributes: list[Attribute],
-        modes: list[DeliveryMode],
-    ):
-        self.languages = languages
-        self.communities = communities
-        self.support_types = support_types
-        self.attributes = attributes
-        self.modes = modes
+    def __init__(self, terms: dict[str, list]):
+        # The terms of each filter of a vocabulary (registry.FILTERS), in the order shown.
+        self.terms = terms
+
+    languages = property(lambda self: self.terms["language"])
+    communities = property(lambda self: self.terms["community"])
+    support_types = property(lambda self: self.terms["support"])
+    attributes = property(lambda self: self.terms["attribute"])
+    modes = property(lambda self: self.terms["mode"])
 
     @classmethod
     def load(cls) -> Vocabulary:
-        """Languages in one query, the four other vocabularies (same columns) in another."""
-        models = {"community": Community, "support": SupportType, "attribute": Attribute, "mode": DeliveryMode}
+        """The Term vocabularies (same columns) in one query, each other vocabulary
+        (languages) in one of its own."""
+        models = {name: spec.model for name, spec in FILTERS.items() if spec.is_term}
         fields = ("id", "slug", "name", "description", "order")
         union = None
         for kind, model in models.items():
             rows = model.objects.annotate(kind=Value(kind)).values_list("kind", *fields).order_by()
             union = rows if union is None else union.union(rows, all=True)
-        terms: dict[str, list] = defaultdict(list)
+        terms: dict[str, list] = {kind: [] for kind in models}
         for kind, *values in union:
             terms[kind].append(models[kind](**dict(zip(fields, values, strict=True))))
         for items in terms.values():
             items.sort(key=lambda term: (term.order, term.name))
-        return cls(
-            list(Language.objects.all()),
-            terms["community"],
-            terms["support"],
-            terms["attribute"],
-            terms["mode"],
-        )
+        for name, spec in FILTERS.items():
+            if spec.model and not spec.is_term:
+                terms[name] = list(spec.model.objects.all())
+        return cls(terms)
 
     @cached_property
     def _options(self) -> dict[str, list[Option]]:
         # In the visitor's language (made once per request, after the language is chosen).
-        def terms(items) -> list[Option]:
-            return [Option(t.slug, t.display_name, t) for t in items]
-
-        def choices(text_choices) -> list[Option]:
-            return [Option(value, str(label)) for value, label in text_choices.choices]
-
-        return {
-            "support": terms(self.support_types),
-            "language": [Option(lang.code, lang.name, lang) for lang in self.languages],
-            "community": terms(self.communities),
-            "referral": choices(ReferralKind),
-            "mode": terms(self.modes),
-            "attribute": terms(self.attributes),
-            "cost": choices(Cost),
-            "gender": choices(Gender),
-        }
+        options = {}
+        for name, spec in FILTERS.items():
+            if spec.model:
+                options[name] = [
+                    Option(getattr(term, spec.code_field), getattr(term, spec.option_label), term)
+                    for term in self.terms[name]
+                ]
+            else:
+                options[name] = [Option(value, str(label)) for value, label in spec.choices.choices]
+        return options
 
     def options(self, facet: str) -> list[Option]:
         return self._options[facet]
@@ -96,9 +84,16 @@ class Vocabulary:
         wanted = set(values)
         return [o.term.pk for o in self._options[facet] if o.value in wanted and o.term is not None]
 
+    def wildcard_id(self, facet: str) -> int | None:
+        """The id of the term that serves everyone (registry.Filter.wildcard), if any."""
+        spec = FILTERS[facet]
+        if not (spec.wildcard and spec.model):
+            return None
+        return next((term.pk for term in self.terms[facet] if getattr(term, spec.code_field) == spec.wildcard), None)
+
     @cached_property
     def community_all_id(self) -> int | None:
-        return next((c.pk for c in self.communities if c.slug == Community.ALL), None)
+        return self.wildcard_id("community")
 
     @cached_property
     def _name_index(self) -> dict[str, dict[str, set[int]]]:
