@@ -86,7 +86,8 @@ ORGANISATION_COLUMNS = {
 }
 # The filters (partners.search.FILTERS) whose columns hold slugs of a vocabulary, and
 # those held on the service itself (one value, a blank cell meaning the model's default).
-VOCABULARY_COLUMNS = {spec.import_column: spec.model for spec in FILTERS.values() if spec.is_term}
+VOCABULARY_FILTERS = [spec for spec in FILTERS.values() if spec.is_term]
+VOCABULARY_COLUMNS = {spec.import_column: spec.model for spec in VOCABULARY_FILTERS}
 SERVICE_FILTERS = [spec for spec in FILTERS.values() if spec.on_service]
 REFERRAL = FILTERS["referral"]
 IMPORT_STATUSES = (Status.PUBLISHED, Status.DRAFT)
@@ -168,8 +169,8 @@ class RowParser:
         self.optional = {column for column in OPTIONAL_COLUMNS if column in header}
         self.translation_columns = [column for column in header if translation_columns.split(column)]
         self.vocabularies = {
-            column: set(model.objects.values_list(FILTERS[column].code_field, flat=True))
-            for column, model in VOCABULARY_COLUMNS.items()
+            spec.import_column: set(spec.model.objects.values_list(spec.code_field, flat=True))
+            for spec in VOCABULARY_FILTERS
         }
         self.languages = set(Language.objects.values_list("code", flat=True))
         self.new_languages: dict[str, dict] = {}
@@ -684,10 +685,9 @@ def _write(rows: list[ParsedRow], parser: RowParser, example: bool) -> ImportRes
     service_ids = [s.id for _r, s in row_service]
 
     touched: set[int] = set()
-    for column, model in VOCABULARY_COLUMNS.items():
-        spec = FILTERS[column]
-        ids = dict(model.objects.values_list(spec.code_field, "id"))
-        wanted = {(s.id, ids[slug]) for row, s in row_service for slug in row.terms[column]}
+    for spec in VOCABULARY_FILTERS:
+        ids = dict(spec.model.objects.values_list(spec.code_field, "id"))
+        wanted = {(s.id, ids[slug]) for row, s in row_service for slug in row.terms[spec.import_column]}
         touched |= _sync_rows(spec.through, ("service_id", spec.column), service_ids, wanted)
     if "language_hours" in parser.optional:
         wanted = {

@@ -47,18 +47,22 @@ class Filter:
     (`through`, its `column`: the term's id for a vocabulary, else the value itself) or,
     one value a service, in its own `column` (`through` None)."""
 
-    # The URL parameter, the field of SearchParams and of the API, and the import column.
+    # The URL parameter, the field of SearchParams and the API's parameter.
     name: str
     # The filter's name on the search page (its legend) and in the active-filter chips.
     label: Promise
     # What the public search says when it cannot use a value (%(value)s).
     unknown: Promise
+    # The link table's column (`through`), or the service's own column (no `through`).
     column: str
+    # The vocabulary, and the field of it that URLs, the API and import files use.
     model: type[models.Model] | None = None
     code_field: str = "slug"
     # What the filter panel shows for a term: display_name (translated) or the stored name.
     option_label: str = "display_name"
+    # Fixed values, when there is no vocabulary model.
     choices: type[models.TextChoices] | None = None
+    # The link table (service_id, column) when a service may hold several values.
     through: type[models.Model] | None = None
     # A value that serves everyone: a service holding it matches every value of the filter
     # (PRODUCT.md: a service for all racialised communities, a service open to anyone).
@@ -68,11 +72,13 @@ class Filter:
     several_rows: bool = False
     # The unmet-need report keeps this filter's values (a dimension of NeedStat).
     need_dimension: bool = False
+    # The import file's column holding the filter's values (docs/import-format.md); the
+    # filter's name unless given.
+    import_column: str = ""
 
-    @property
-    def import_column(self) -> str:
-        """The CSV column holding this filter's values (docs/import-format.md)."""
-        return self.name
+    def __post_init__(self):
+        if not self.import_column:
+            object.__setattr__(self, "import_column", self.name)
 
     @property
     def is_term(self) -> bool:
