@@ -12,7 +12,6 @@ import random
 
 import pytest
 from django.http import QueryDict
-from django.urls import reverse
 
 from api.filters import UNKNOWN
 from api.filters import ServiceFilter as ApiServiceFilter
@@ -20,7 +19,7 @@ from api.openapi import LIST_PARAMETERS
 from feedback.models import NeedStat
 from partners.filters import ServiceFilter
 from partners.importer import COLUMNS, ImportFailed, import_listings
-from partners.models import Service
+from partners.models import Service, ServiceLocation
 from partners.search import FILTERS, NEED_DIMENSIONS, Search, SearchParams, Vocabulary
 from tests.factories import make_postcode
 
@@ -107,9 +106,11 @@ def api_names(client, name: str, value: str) -> set[str]:
 def map_names(client, name: str, value: str) -> set[str]:
     response = client.get("/search/geojson/", {name: value})
     assert response.status_code == 200
-    prefix = reverse("partners:service", kwargs={"slug": "-"})[:-2]
-    slugs = {feature["properties"]["url"][len(prefix) : -1] for feature in response.json()["features"]}
-    return set(Service.objects.filter(slug__in=slugs).values_list("name", flat=True))
+    features = response.json()["features"]
+    assert not any(feature["properties"].get("cluster") for feature in features)
+    # A point's id is its service's place (ServiceLocation).
+    points = [feature["id"] for feature in features]
+    return set(ServiceLocation.objects.filter(pk__in=points).values_list("service__name", flat=True))
 
 
 @pytest.mark.parametrize("name", list(FILTERS))
