@@ -44,7 +44,7 @@ from .params import (
     SearchParams,
     page_number,
 )
-from .place import EARTH_RADIUS_METRES, haversine
+from .place import EARTH_RADIUS_METRES, METRES_PER_MILE, distance_box, haversine, in_box, may_be_near_q
 from .services import public_services, with_listing_details, with_result_details
 from .vocabulary import Option, Vocabulary
 
@@ -52,6 +52,7 @@ __all__ = [
     "EARTH_RADIUS_METRES",
     "FACETS",
     "MAP_MAX_POINTS",
+    "METRES_PER_MILE",
     "PAGE_SIZE",
     "RADIUS_CHOICES",
     "RADIUS_DEFAULT",
@@ -64,9 +65,12 @@ __all__ = [
     "SearchResults",
     "Vocabulary",
     "age_q",
+    "distance_box",
     "facet_q",
     "haversine",
+    "in_box",
     "keywords_q",
+    "may_be_near_q",
     "page_number",
     "parse_keywords",
     "point_details",

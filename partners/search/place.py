@@ -12,7 +12,8 @@ from ..postcodes import Place
 
 # Mean Earth radius (IUGG), in miles: haversine on it is within 0.5% of the geodesic.
 EARTH_RADIUS_METRES = 6_371_008.8
-EARTH_RADIUS_MILES = EARTH_RADIUS_METRES / 1609.344
+METRES_PER_MILE = 1609.344
+EARTH_RADIUS_MILES = EARTH_RADIUS_METRES / METRES_PER_MILE
 MILES_PER_DEGREE_LATITUDE = 69.0
 # --- Place ------------------------------------------------------------------------
 
@@ -32,10 +33,16 @@ def haversine(
 
 
 def distance_box(latitude: float, longitude: float, radius: float) -> tuple[float, float, float, float]:
-    """A latitude/longitude box (west, south, east, north) holding every point within radius:
-    an index-friendly prefilter before the exact distance."""
-    dlat = radius / 68.0
-    dlon = radius / (69.2 * max(math.cos(math.radians(latitude)), 0.01))
+    """A latitude/longitude box (west, south, east, north) holding every point within radius
+    miles by `haversine`: an index-friendly prefilter before the exact distance, so it must
+    never cut a point that rule keeps. On the sphere of EARTH_RADIUS_MILES the circle reaches
+    the angle radius / R north and south, and asin(sin(angle) / cos(latitude)) east and
+    west (wider than angle / cos(latitude)); 0.1 % more on each side absorbs rounding."""
+    angle = radius / EARTH_RADIUS_MILES
+    dlat = math.degrees(angle) * 1.001
+    reach = math.sin(angle) / max(math.cos(math.radians(latitude)), 1e-9)
+    # A circle holding a pole covers every longitude.
+    dlon = math.degrees(math.asin(reach)) * 1.001 if reach < 1 else 360.0
     return longitude - dlon, latitude - dlat, longitude + dlon, latitude + dlat
 
 
@@ -43,18 +50,29 @@ LOCATION_FIELDS = ("location__latitude", "location__longitude")
 
 
 def in_box(box: tuple[float, float, float, float], prefix: str = "location__") -> Q:
+    """The rows whose point is in the box: a range scan of the (latitude, longitude) index
+    `partners_location_coordinates` (migration 0004), on PostgreSQL and SQLite alike."""
     west, south, east, north = box
     return Q(**{f"{prefix}latitude__range": (south, north), f"{prefix}longitude__range": (west, east)})
 
 
 def near_locations(place: Place, radius: float) -> QuerySet:
-    """Service-location links within radius miles of a place, annotated with `distance`."""
+    """Service-location links within radius miles of a place, annotated with `distance`
+    (the map: every point within the radius, with its distance)."""
     box = distance_box(place.latitude, place.longitude, radius)
     return (
         ServiceLocation.objects.filter(in_box(box))
         .annotate(distance=haversine(place.latitude, place.longitude, "location__latitude", "location__longitude"))
         .filter(distance__lte=radius)
     )
+
+
+def may_be_near_q(place: Place, radius: float) -> Q:
+    """Services that have a place in the box round radius miles of a place, or no place at
+    all: a superset of those within the radius, for callers that then apply the exact
+    rule themselves (the API's `proximity`), so that the index prefilters them."""
+    box = distance_box(place.latitude, place.longitude, radius)
+    return Q(pk__in=ServiceLocation.objects.filter(in_box(box)).values("service_id")) | remote_q()
 
 
 def remote_q() -> Q:
