@@ -1,4 +1,15 @@
-"""Place and distance: the one distance rule of the site, the map and the API."""
+"""Place and distance: the one distance rule of the site, the map and the API.
+
+`haversine` is the rule; an index only prefilters. Every place search first keeps the
+places in a latitude/longitude box round the circle (`distance_box`, `in_box`), which the
+btree index on (latitude, longitude) of partners_location (migration 0004) answers on
+PostgreSQL and SQLite alike, then works the exact distance out for those alone. Measured
+at 100,000 services (docs/performance.md, "After: place searches"), PostgreSQL's contrib
+cube + earthdistance (a GiST index on ll_to_earth and an earth_box prefilter) did worse:
+slower for the same box (it cannot answer from the index alone), looser (its box held 17 %
+more places at 3 miles) and estimated 170 times too few rows, which misleads the planner;
+and it needs extensions and hand-written SQL. So there is no such index. PostGIS is not used.
+"""
 
 from __future__ import annotations
 
@@ -57,8 +68,7 @@ def in_box(box: tuple[float, float, float, float], prefix: str = "location__") -
 
 
 def near_locations(place: Place, radius: float) -> QuerySet:
-    """Service-location links within radius miles of a place, annotated with `distance`
-    (the map: every point within the radius, with its distance)."""
+    """Service-location links within radius miles of a place, annotated with `distance`."""
     box = distance_box(place.latitude, place.longitude, radius)
     return (
         ServiceLocation.objects.filter(in_box(box))
