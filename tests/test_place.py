@@ -39,12 +39,25 @@ def destination(latitude: float, longitude: float, bearing: float, miles: float)
 
 
 @pytest.mark.parametrize("latitude", [0.0, 30.0, 50.1, 53.8, 58.6, 75.0])
-@pytest.mark.parametrize("radius", [0.1, 1.0, 3.0, 20.0, 50.0])
+@pytest.mark.parametrize("radius", [0.1, 1.0, 3.0, 20.0, 50.0, 3_000.0, 7_000.0, 12_000.0, 1e12])
 def test_the_box_holds_every_point_within_the_radius(latitude, radius):
     west, south, east, north = distance_box(latitude, -1.75, radius)
     for bearing in range(0, 360, 3):
         lat, lon = destination(latitude, -1.75, bearing, radius * 0.9999)
         assert south <= lat <= north and west <= lon <= east, (bearing, lat, lon)
+
+
+@pytest.mark.parametrize("miles", [3_000.0, 7_000.0, 12_000.0, 1e12])
+def test_a_circle_bigger_than_a_quarter_of_the_globe_takes_every_longitude(miles):
+    west, _south, east, _north = distance_box(53.8, -1.75, miles)
+    assert west <= -180 and east >= 180
+
+
+def test_the_api_takes_a_proximity_wider_than_the_earth(client, edge):
+    for metres in (1e7, 4e7, 1e300):
+        response = client.get("/api/services", {"postcode": "BD1 1AA", "proximity": metres})
+        assert response.status_code == 200
+        assert [service["name"] for service in response.json()["contents"]] == ["East edge"]
 
 
 def test_the_box_stays_close_to_the_circle():
@@ -144,7 +157,7 @@ def test_the_site_gives_the_services_distances_and_order_of_the_rule(spread, rad
 
 @pytest.mark.parametrize("miles", [1.0, 5.0, 25.0])
 @pytest.mark.parametrize("where", range(len(PLACES)))
-def test_the_map_gives_the_places_of_the_rule(client, spread, miles, where):
+def test_the_map_gives_the_places_of_the_rule(spread, miles, where):
     place = Place(f"BD{where + 1} 1AA", *PLACES[where], False)
     rows = ServiceLocation.objects.annotate(
         d=haversine(place.latitude, place.longitude, "location__latitude", "location__longitude")

@@ -52,8 +52,9 @@ def distance_box(latitude: float, longitude: float, radius: float) -> tuple[floa
     angle = radius / EARTH_RADIUS_MILES
     dlat = math.degrees(angle) * 1.001
     reach = math.sin(angle) / max(math.cos(math.radians(latitude)), 1e-9)
-    # A circle holding a pole covers every longitude.
-    dlon = math.degrees(math.asin(reach)) * 1.001 if reach < 1 else 360.0
+    # A circle holding a pole (or a quarter of the globe: the API takes any distance)
+    # covers every longitude.
+    dlon = math.degrees(math.asin(reach)) * 1.001 if reach < 1 and angle < math.pi / 2 else 360.0
     return longitude - dlon, latitude - dlat, longitude + dlon, latitude + dlat
 
 
