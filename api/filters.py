@@ -514,6 +514,11 @@ def distance_metres(place: Place, latitude: str, longitude: str):
 def services_near(queryset: QuerySet[Service], place: Place, proximity: float | None) -> QuerySet[Service]:
     """Nearest location first. Services delivered only remotely (no location) cover
     the whole region, so they stay in, after the located ones."""
+    if proximity is not None:
+        # Only services with a place in the box round the circle (or with none) can be
+        # within it: the coordinates index finds them, so the distance below is worked out
+        # for those alone, not for every place of every service. Same answers.
+        queryset = queryset.filter(engine.may_be_near_q(place, proximity / engine.METRES_PER_MILE))
     queryset = queryset.annotate(
         distance=Min(distance_metres(place, "locations__latitude", "locations__longitude")),
         location_count=Count("locations"),
@@ -526,5 +531,7 @@ def services_near(queryset: QuerySet[Service], place: Place, proximity: float | 
 def service_at_locations_near(queryset: QuerySet, place: Place, proximity: float | None) -> QuerySet:
     queryset = queryset.annotate(distance=distance_metres(place, "location__latitude", "location__longitude"))
     if proximity is not None:
-        queryset = queryset.filter(distance__lte=proximity)
+        # The box first (an index range scan), then the exact distance, as the site does.
+        box = engine.distance_box(place.latitude, place.longitude, proximity / engine.METRES_PER_MILE)
+        queryset = queryset.filter(engine.in_box(box), distance__lte=proximity)
     return queryset.order_by(F("distance").asc(nulls_last=True), "service__name", "pk")

@@ -46,7 +46,7 @@ from .params import (
     SearchParams,
     page_number,
 )
-from .place import EARTH_RADIUS_METRES, haversine
+from .place import EARTH_RADIUS_METRES, METRES_PER_MILE, distance_box, haversine, in_box, may_be_near_q
 from .registry import FILTERS, NEED_DIMENSIONS, Filter
 from .services import public_services, with_listing_details, with_result_details
 from .vocabulary import Option, Vocabulary
@@ -56,6 +56,7 @@ __all__ = [
     "FACETS",
     "FILTERS",
     "MAP_MAX_POINTS",
+    "METRES_PER_MILE",
     "NEED_DIMENSIONS",
     "PAGE_SIZE",
     "RADIUS_CHOICES",
@@ -70,9 +71,12 @@ __all__ = [
     "SearchResults",
     "Vocabulary",
     "age_q",
+    "distance_box",
     "facet_q",
     "haversine",
+    "in_box",
     "keywords_q",
+    "may_be_near_q",
     "page_number",
     "parse_keywords",
     "point_details",

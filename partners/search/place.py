@@ -1,4 +1,15 @@
-"""Place and distance: the one distance rule of the site, the map and the API."""
+"""Place and distance: the one distance rule of the site, the map and the API.
+
+`haversine` is the rule; an index only prefilters. Every place search first keeps the
+places in a latitude/longitude box round the circle (`distance_box`, `in_box`), which the
+btree index on (latitude, longitude) of partners_location (migration 0004) answers on
+PostgreSQL and SQLite alike, then works the exact distance out for those alone. Measured
+at 100,000 services (docs/performance.md, "After: place searches"), PostgreSQL's contrib
+cube + earthdistance (a GiST index on ll_to_earth and an earth_box prefilter) did worse:
+slower for the same box (it cannot answer from the index alone), looser (its box held 17 %
+more places at 3 miles) and estimated 170 times too few rows, which misleads the planner;
+and it needs extensions and hand-written SQL. So there is no such index. PostGIS is not used.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +23,8 @@ from ..postcodes import Place
 
 # Mean Earth radius (IUGG), in miles: haversine on it is within 0.5% of the geodesic.
 EARTH_RADIUS_METRES = 6_371_008.8
-EARTH_RADIUS_MILES = EARTH_RADIUS_METRES / 1609.344
+METRES_PER_MILE = 1609.344
+EARTH_RADIUS_MILES = EARTH_RADIUS_METRES / METRES_PER_MILE
 MILES_PER_DEGREE_LATITUDE = 69.0
 # --- Place ------------------------------------------------------------------------
 
@@ -32,10 +44,17 @@ def haversine(
 
 
 def distance_box(latitude: float, longitude: float, radius: float) -> tuple[float, float, float, float]:
-    """A latitude/longitude box (west, south, east, north) holding every point within radius:
-    an index-friendly prefilter before the exact distance."""
-    dlat = radius / 68.0
-    dlon = radius / (69.2 * max(math.cos(math.radians(latitude)), 0.01))
+    """A latitude/longitude box (west, south, east, north) holding every point within radius
+    miles by `haversine`: an index-friendly prefilter before the exact distance, so it must
+    never cut a point that rule keeps. On the sphere of EARTH_RADIUS_MILES the circle reaches
+    the angle radius / R north and south, and asin(sin(angle) / cos(latitude)) east and
+    west (wider than angle / cos(latitude)); 0.1 % more on each side absorbs rounding."""
+    angle = radius / EARTH_RADIUS_MILES
+    dlat = math.degrees(angle) * 1.001
+    reach = math.sin(angle) / max(math.cos(math.radians(latitude)), 1e-9)
+    # A circle holding a pole (or a quarter of the globe: the API takes any distance)
+    # covers every longitude.
+    dlon = math.degrees(math.asin(reach)) * 1.001 if reach < 1 and angle < math.pi / 2 else 360.0
     return longitude - dlon, latitude - dlat, longitude + dlon, latitude + dlat
 
 
@@ -43,6 +62,8 @@ LOCATION_FIELDS = ("location__latitude", "location__longitude")
 
 
 def in_box(box: tuple[float, float, float, float], prefix: str = "location__") -> Q:
+    """The rows whose point is in the box: a range scan of the (latitude, longitude) index
+    `partners_location_coordinates` (migration 0004), on PostgreSQL and SQLite alike."""
     west, south, east, north = box
     return Q(**{f"{prefix}latitude__range": (south, north), f"{prefix}longitude__range": (west, east)})
 
@@ -55,6 +76,14 @@ def near_locations(place: Place, radius: float) -> QuerySet:
         .annotate(distance=haversine(place.latitude, place.longitude, "location__latitude", "location__longitude"))
         .filter(distance__lte=radius)
     )
+
+
+def may_be_near_q(place: Place, radius: float) -> Q:
+    """Services that have a place in the box round radius miles of a place, or no place at
+    all: a superset of those within the radius, for callers that then apply the exact
+    rule themselves (the API's `proximity`), so that the index prefilters them."""
+    box = distance_box(place.latitude, place.longitude, radius)
+    return Q(pk__in=ServiceLocation.objects.filter(in_box(box)).values("service_id")) | remote_q()
 
 
 def remote_q() -> Q:
