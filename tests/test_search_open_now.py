@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
+from partners import facet_index
 from partners.search import PAGE_SIZE
 from tests.factories import make_organisation, make_service
 
@@ -69,6 +70,7 @@ def test_open_now_adds_no_query_per_result(client, monday_noon, django_assert_nu
     organisation = make_organisation()
     for n in range(count):
         make_service(f"Service {n}", organisation=organisation, hours="Mo-Fr 09:00-17:00", support=["counselling"])
+    facet_index.current()  # built once per directory version (tests/test_facet_index.py pins that)
     with django_assert_num_queries(9):
         response = client.get("/search/", {"open_now": "1", "support": "counselling"})
     assert response.context["results"].count == count

@@ -10,6 +10,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Exists, Expression, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from .. import facet_index
 from ..capacity import taking_new_people_q
 from ..models import LanguageProvision, Service, ServiceLanguage, ServiceLocation
 from . import counting
@@ -122,7 +123,11 @@ class Search:
         return self.counts([facet], total=False).options[facet]
 
     def counts(self, facets: Iterable[str], total: bool = True, page: int | None = None) -> Counts:
-        """The total, each option's count and one page, in one statement (counting.py)."""
+        """The total, each option's count and one page, in one statement (counting.py); or,
+        where a shared cache exists, from the facet index kept per process (the same answers,
+        partners/facet_index.py)."""
+        if (index := facet_index.current()) is not None:
+            return index.counts(self, facets, total=total, page=page)
         return counting.counts(self, facets, total, page)
 
     def map_points(self) -> QuerySet:

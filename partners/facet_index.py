@@ -1,0 +1,350 @@
+"""Option counts (and, ordered by name, the total and the page) from a facet index kept in memory.
+
+Counting the services behind every filter option by joining the matching services with
+the six link tables costs up to 600 ms of database CPU a results page at 100,000 services
+(docs/performance.md). The index does that work once per directory version instead:
+
+- Every public service gets a *position*: its place in `ORDER BY name, pk` (the database's
+  own collation, so the order is the one the SQL path would give).
+- A set of services is a plain Python int used as a bitset (bit i = the service at
+  position i): `a & b` and `int.bit_count()` run in microseconds at 100,000 services and
+  need no library.
+- For every option of every filter (support, language, community, referral, mode,
+  attribute, cost, gender) the index keeps the bitset of the services having it, and the
+  age bounds of every service (an age's bitset is worked out once and kept).
+
+A search then takes the *core* set (the conditions that are not filters of options:
+keywords, place, map area, open now, taking new people, age) either from the index (no
+such condition but age: no SQL at all) or as the ids one SQL statement finds, and:
+
+    count for option o of filter F = |core & (every other filter in use) & o|
+
+with the meanings of `facet_q` and `Search._read_counts`: a community also counts the
+services for all racialised communities, women and men also count "anyone", and a
+language offered two ways is one service (one bit). When the results are ordered by name
+and there is no place, the page is the matching set's bits from (page - 1) * PAGE_SIZE
+on; otherwise the core statement also reads what the order needs (freshness, rank,
+nearest distance) and the page is sorted here, ties broken by name and id as in SQL.
+
+Kept per process, and only where a shared cache exists (settings.MAP_CACHE_SECONDS non
+zero, as partners.map_cache): it is rebuilt (three bulk queries) on the first search after
+the directory version changes, which every listing change does. Without a shared cache
+(a development server on SQLite) `Search.counts` keeps its single SQL statement and is
+always current. While one thread rebuilds, the others use the SQL path rather than wait.
+"""
+
+from __future__ import annotations
+
+import heapq
+import logging
+import threading
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db.models import Min, Value
+from django.db.models.expressions import RawSQL
+
+from . import map_cache
+from .models import Gender, ReferralRoute
+
+logger = logging.getLogger(__name__)
+
+# Ages whose bitsets are kept (ages are validated from 0 to 130).
+MAX_KEPT_AGES = 256
+
+
+def _bits(positions: Iterable[int], size: int) -> int:
+    """The bitset with the given positions set."""
+    buffer = bytearray((size >> 3) + 1)
+    for position in positions:
+        buffer[position >> 3] |= 1 << (position & 7)
+    return int.from_bytes(buffer, "little")
+
+
+def _positions_from(bitset: int, start: int, count: int) -> list[int]:
+    """The positions of the set bits number start, start + 1, ... (at most count of them)."""
+    if start:
+        if bitset.bit_count() <= start:
+            return []
+        # The lowest bit length holding `start` set bits: clear everything below it.
+        low, high = 0, bitset.bit_length()
+        while low < high:
+            middle = (low + high) // 2
+            if (bitset & ((1 << middle) - 1)).bit_count() >= start:
+                high = middle
+            else:
+                low = middle + 1
+        bitset = (bitset >> low) << low
+    found = []
+    while bitset and len(found) < count:
+        lowest = bitset & -bitset
+        found.append(lowest.bit_length() - 1)
+        bitset ^= lowest
+    return found
+
+
+class FacetIndex:
+    """The public services' filter options as bitsets, for one directory version."""
+
+    def __init__(self, version: str, rows: list[tuple], links: Iterable[tuple[str, int, object]]):
+        """rows: (pk, cost, gender, min_age, max_age) of every public service in name order;
+        links: (facet, service pk, option key) for every link row (any service)."""
+        self.version = version
+        self.ids = [row[0] for row in rows]
+        self.position = {pk: i for i, pk in enumerate(self.ids)}
+        self.size = len(self.ids)
+        self.everything = (1 << self.size) - 1
+        self._bounds = [(row[3], row[4]) for row in rows]
+        self._ages: dict[int, int] = {}
+        members: dict[str, dict[object, list[int]]] = defaultdict(lambda: defaultdict(list))
+        for i, (_pk, cost, gender, _min, _max) in enumerate(rows):
+            members["cost"][cost].append(i)
+            members["gender"][gender].append(i)
+        position = self.position
+        for facet, service_id, key in links:
+            i = position.get(service_id)
+            if i is not None:  # not public: never counted
+                members[facet][key].append(i)
+        self.options: dict[str, dict[object, int]] = {
+            facet: {key: _bits(found, self.size) for key, found in by_key.items()} for facet, by_key in members.items()
+        }
+        # Connection for which the index holds changes not yet committed (see `current`).
+        self.provisional_for = None
+
+    @classmethod
+    def build(cls, version: str) -> FacetIndex:
+        """From the database, in three queries: the public services in name order, the links
+        to terms (one statement over the five link tables) and the referral routes."""
+        from .search.facets import FACET_TABLES
+        from .search.services import public_services
+
+        rows = list(public_services().order_by("name", "pk").values_list("pk", "cost", "gender", "min_age", "max_age"))
+        union = None
+        for facet, (through, column) in FACET_TABLES.items():
+            part = through.objects.annotate(facet=Value(facet)).values_list("facet", "service_id", column).order_by()
+            union = part if union is None else union.union(part, all=True)
+        referrals = ReferralRoute.objects.annotate(facet=Value("referral")).values_list("facet", "service_id", "kind")
+        return cls(version, rows, [*union, *referrals.order_by()])
+
+    # --- Sets ---------------------------------------------------------------------
+
+    def age(self, age: int) -> int:
+        """The services whose age range includes age (a blank bound is no limit)."""
+        if age not in self._ages:
+            bitset = _bits(
+                (
+                    i
+                    for i, (low, high) in enumerate(self._bounds)
+                    if (low is None or low <= age) and (high is None or high >= age)
+                ),
+                self.size,
+            )
+            if len(self._ages) < MAX_KEPT_AGES:
+                self._ages[age] = bitset
+            return bitset
+        return self._ages[age]
+
+    def of(self, facet: str, key: object) -> int:
+        return self.options.get(facet, {}).get(key, 0)
+
+    def chosen(self, facet: str, values: Iterable[str], vocabulary) -> int:
+        """The services passing one filter in use (any of its values), as `facet_q`."""
+        values = list(values)
+        if facet == "gender" and set(values) - {Gender.ANY}:
+            values = [*values, Gender.ANY]
+        if facet in ("cost", "gender", "referral"):
+            keys = values
+        else:
+            keys = vocabulary.ids(facet, values)
+            if facet == "community" and vocabulary.community_all_id:
+                keys.append(vocabulary.community_all_id)
+        bitset = 0
+        for key in keys:
+            bitset |= self.of(facet, key)
+        return bitset
+
+    def option_counts(self, facet: str, base: int, vocabulary) -> dict[str, int]:
+        """Each option's count among `base`, as `Search._read_counts` reads the SQL."""
+        if facet in ("cost", "referral"):
+            # The SQL groups the rows it finds: only options some service has.
+            found = {key: (base & bits).bit_count() for key, bits in self.options.get(facet, {}).items()}
+            return {key: n for key, n in found.items() if n}
+        if facet == "gender":
+            anyone = (base & self.of("gender", Gender.ANY)).bit_count()
+            return {
+                value: anyone if value == Gender.ANY else (base & self.of("gender", value)).bit_count() + anyone
+                for value in Gender.values
+            }
+        if facet == "community":
+            all_id = vocabulary.community_all_id
+            everyone = self.of("community", all_id) if all_id else 0
+            return {
+                c.slug: (base & (everyone if c.pk == all_id else self.of("community", c.pk) | everyone)).bit_count()
+                for c in vocabulary.communities
+            }
+        return {
+            option.value: (base & self.of(facet, option.term.pk)).bit_count() for option in vocabulary.options(facet)
+        }
+
+    # --- A search -----------------------------------------------------------------
+
+    def counts(self, search, facets: Iterable[str], total: bool = True, page: int | None = None):
+        """What `Search.counts` answers, from the index (and at most one SQL statement)."""
+        from .search.counting import Counts, _page_of
+        from .search.params import FACETS, PAGE_SIZE
+
+        params = search.params
+        core, rows = self._core(search, page)
+        chosen = {facet: self.chosen(facet, params.values(facet), search.vocabulary) for facet in FACETS}
+        chosen = {facet: bits for facet, bits in chosen.items() if params.values(facet)}
+
+        def passing(left_out: str | None) -> int:
+            bitset = core
+            for facet, bits in chosen.items():
+                if facet != left_out:
+                    bitset &= bits
+            return bitset
+
+        matched = passing(None)
+        options = {
+            facet: self.option_counts(facet, passing(facet) if facet in chosen else matched, search.vocabulary)
+            for facet in facets
+        }
+        counts = Counts(matched.bit_count() if total else 0, options)
+        if page is not None:
+            start = (page - 1) * PAGE_SIZE
+            counts.page = _page_of(self._page(search, matched, rows, start, PAGE_SIZE))
+        return counts
+
+    def _core(self, search, page: int | None) -> tuple[int, list[tuple] | None]:
+        """The services meeting every condition that is not a filter of options, and (when
+        SQL was needed) the rows that found them: (pk, very_stale, rank, nearest), the last
+        three only as the page's order needs them."""
+        from .search.params import DISTANCE, RELEVANCE
+        from .search.place import near_locations
+
+        params = search.params
+        if not (params.q or params.place or params.bbox or params.open_now or params.taking_new):
+            core = self.everything
+            if params.age is not None:
+                core &= self.age(params.age)
+            return core, None
+        sort = params.effective_sort
+        want_order = page is not None and sort in (RELEVANCE, DISTANCE)
+        want_near = page is not None and bool(params.place)
+        queryset = search.matching(facets=False)
+        near, near_params = "", []
+        if want_near:
+            # As Search.counts: each service's nearest place within the radius, worked out once.
+            nearest = (
+                near_locations(params.place, params.radius)
+                .values("service_id")
+                .annotate(nearest=Min("distance"))
+                .order_by()
+            )
+            near, near_params = nearest.query.sql_with_params()
+            queryset = search.matching(facets=False, near=RawSQL("SELECT service_id FROM search_near", []))
+        fields = []
+        if want_order:
+            queryset = queryset.with_freshness()
+            fields.append("very_stale")
+            if sort == RELEVANCE:
+                queryset = queryset.annotate(rank=search.engine.rank() if search.engine else Value(0.0))
+                fields.append("rank")
+        queryset = queryset.order_by().values_list("pk", *fields)
+        if want_near:
+            sql, sql_params = queryset.query.sql_with_params()
+            quote = connection.ops.quote_name
+            # Hand-written as Search.counts (measured there): the nearest distance joined once.
+            statement = (
+                f"WITH search_near (service_id, nearest) AS ({near}) "  # noqa: S608
+                f"SELECT c.*, n.nearest FROM ({sql}) c LEFT JOIN search_near n ON n.service_id = c.{quote('pk')}"
+            )
+            with connection.cursor() as cursor:
+                cursor.execute(statement, [*near_params, *sql_params])
+                found = cursor.fetchall()
+        else:
+            found = list(queryset)
+        position = self.position
+        # A service the index does not know (written without a signal) cannot be counted.
+        core = _bits((position[row[0]] for row in found if row[0] in position), self.size)
+        return core, found
+
+    def _page(self, search, matched: int, rows: list[tuple] | None, start: int, size: int) -> list:
+        """(pk, distance) of the page's services, in the order of `Search._ordering`."""
+        from .search.params import DISTANCE, RELEVANCE
+
+        params = search.params
+        if rows is None:
+            # Ordered by name, no place: the matching positions are the order itself.
+            return [(self.ids[i], None) for i in _positions_from(matched, start, size)]
+        sort = params.effective_sort
+        members = matched.to_bytes((self.size >> 3) + 1, "little")
+        position = self.position
+
+        def inside(pk: int) -> bool:
+            i = position.get(pk)
+            return i is not None and bool(members[i >> 3] >> (i & 7) & 1)
+
+        keyed = []
+        for row in rows:
+            pk = row[0]
+            if not inside(pk):
+                continue
+            nearest = row[-1] if params.place else None
+            if sort == RELEVANCE:
+                key = (bool(row[1]), -(row[2] or 0.0), position[pk])
+            elif sort == DISTANCE:
+                key = (nearest is None, bool(row[1]), nearest or 0.0, position[pk])
+            else:
+                key = (position[pk],)
+            keyed.append((key, pk, nearest))
+        return [(pk, nearest) for _key, pk, nearest in heapq.nsmallest(start + size, keyed)[start:]]
+
+
+# --- The index of this process -------------------------------------------------------
+
+_lock = threading.Lock()
+_current: FacetIndex | None = None
+
+
+def _pending_changes() -> bool:
+    """Whether this connection's transaction has changed listings not yet committed."""
+    return any(entry[1] is map_cache.forget_answers for entry in connection.run_on_commit)
+
+
+def current() -> FacetIndex | None:
+    """The index for the directory's version, building it if need be; None when there is no
+    shared cache, the cache fails, or another thread is building it (the SQL path then runs)."""
+    global _current
+    if not settings.MAP_CACHE_SECONDS:
+        return None
+    try:
+        version = map_cache._version()
+    except Exception:
+        logger.exception("Option counts from SQL: the cache did not answer")
+        return None
+    if version is None:
+        return None
+    pending = _pending_changes()
+    here = connections[DEFAULT_DB_ALIAS]  # this thread's connection (`connection` is a proxy)
+    index = _current
+    # An index built inside a transaction with uncommitted listing changes serves only that
+    # transaction's connection: rolled back, they never change the version again.
+    if (
+        index is not None
+        and index.version == version
+        and (index.provisional_for is None or (index.provisional_for is here and pending))
+    ):
+        return index
+    if not _lock.acquire(blocking=False):
+        return None
+    try:
+        index = FacetIndex.build(version)
+        index.provisional_for = here if pending else None
+        _current = index
+        return index
+    finally:
+        _lock.release()
