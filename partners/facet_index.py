@@ -253,55 +253,46 @@ class FacetIndex:
             if sort == RELEVANCE:
                 queryset = queryset.annotate(rank=search.engine.rank() if search.engine else Value(0.0))
                 fields.append("rank")
-        queryset = queryset.order_by().values_list("pk", *fields)
+        # Read with a plain cursor: tens of thousands of rows need no per-row conversion.
+        statement, statement_params = queryset.order_by().values_list("pk", *fields).query.sql_with_params()
         if want_near:
-            sql, sql_params = queryset.query.sql_with_params()
             quote = connection.ops.quote_name
             # Hand-written as Search.counts (measured there): the nearest distance joined once.
             statement = (
                 f"WITH search_near (service_id, nearest) AS ({near}) "  # noqa: S608
-                f"SELECT c.*, n.nearest FROM ({sql}) c LEFT JOIN search_near n ON n.service_id = c.{quote('pk')}"
+                f"SELECT c.*, n.nearest FROM ({statement}) c LEFT JOIN search_near n "
+                f"ON n.service_id = c.{quote('pk')}"
             )
-            with connection.cursor() as cursor:
-                cursor.execute(statement, [*near_params, *sql_params])
-                found = cursor.fetchall()
-        else:
-            found = list(queryset)
-        position = self.position
+            statement_params = (*near_params, *statement_params)
+        with connection.cursor() as cursor:
+            cursor.execute(statement, statement_params)
+            found = cursor.fetchall()
+        get = self.position.get
         # A service the index does not know (written without a signal) cannot be counted.
-        core = _bits((position[row[0]] for row in found if row[0] in position), self.size)
-        return core, found
+        located = [(i, row) for row in found if (i := get(row[0])) is not None]
+        return _bits((i for i, _row in located), self.size), located
 
     def _page(self, search, matched: int, rows: list[tuple] | None, start: int, size: int) -> list:
-        """(pk, distance) of the page's services, in the order of `Search._ordering`."""
+        """(pk, distance) of the page's services, in the order of `Search._ordering`;
+        rows: (position, (pk, very_stale, rank, nearest)) from `_core`, or None."""
         from .search.params import DISTANCE, RELEVANCE
 
         params = search.params
         if rows is None:
             # Ordered by name, no place: the matching positions are the order itself.
             return [(self.ids[i], None) for i in _positions_from(matched, start, size)]
-        sort = params.effective_sort
         members = matched.to_bytes((self.size >> 3) + 1, "little")
-        position = self.position
-
-        def inside(pk: int) -> bool:
-            i = position.get(pk)
-            return i is not None and bool(members[i >> 3] >> (i & 7) & 1)
-
-        keyed = []
-        for row in rows:
-            pk = row[0]
-            if not inside(pk):
-                continue
-            nearest = row[-1] if params.place else None
-            if sort == RELEVANCE:
-                key = (bool(row[1]), -(row[2] or 0.0), position[pk])
-            elif sort == DISTANCE:
-                key = (nearest is None, bool(row[1]), nearest or 0.0, position[pk])
-            else:
-                key = (position[pk],)
-            keyed.append((key, pk, nearest))
-        return [(pk, nearest) for _key, pk, nearest in heapq.nsmallest(start + size, keyed)[start:]]
+        inside = [(i, row) for i, row in rows if members[i >> 3] >> (i & 7) & 1]
+        # Ties are broken by name and id: the position.
+        sort = params.effective_sort
+        if sort == RELEVANCE:
+            key = lambda item: (item[1][1], -(item[1][2] or 0.0), item[0])  # noqa: E731
+        elif sort == DISTANCE:
+            key = lambda item: (item[1][-1] is None, item[1][1], item[1][-1] or 0.0, item[0])  # noqa: E731
+        else:
+            key = lambda item: item[0]  # noqa: E731
+        listed = heapq.nsmallest(start + size, inside, key=key)[start:]
+        return [(row[0], row[-1] if params.place else None) for _i, row in listed]
 
 
 # --- The index of this process -------------------------------------------------------
