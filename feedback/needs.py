@@ -29,6 +29,7 @@ from django.utils import timezone
 from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
 
+from partners import facet_index
 from partners.capacity import known_q
 from partners.models import Capacity
 from partners.postcodes import DISTRICT_RE, FULL_RE
@@ -84,11 +85,14 @@ def _joined(values: tuple[str, ...]) -> str:
 
 
 def open_result_count(search: Search, result_count: int) -> int:
-    """The results less those known to be not taking new people (one query, and none when
-    there were no results)."""
+    """The results less those known to be not taking new people (at most one query, and none
+    when there were no results)."""
     if result_count <= 0:
         return 0
-    closed = search.matching().filter(known_q(), capacity=Capacity.CLOSED).count()
+    # Without keywords, a place, a map area, open now or taking new people: from the facet index.
+    closed = facet_index.closed_count(search)
+    if closed is None:
+        closed = search.matching().filter(known_q(), capacity=Capacity.CLOSED).count()
     return max(result_count - closed, 0)
 
 

@@ -47,7 +47,8 @@ from django.db.models import Min, Value
 from django.db.models.expressions import RawSQL
 
 from . import map_cache
-from .models import Gender, ReferralRoute
+from .capacity import valid_since
+from .models import Capacity, Gender, ReferralRoute
 
 logger = logging.getLogger(__name__)
 
@@ -89,7 +90,8 @@ class FacetIndex:
     """The public services' filter options as bitsets, for one directory version."""
 
     def __init__(self, version: str, rows: list[tuple], links: Iterable[tuple[str, int, object]]):
-        """rows: (pk, cost, gender, min_age, max_age) of every public service in name order;
+        """rows: (pk, cost, gender, min_age, max_age, capacity, capacity_answered) of every
+        public service in name order;
         links: (facet, service pk, option key) for every link row (any service)."""
         self.version = version
         self.ids = [row[0] for row in rows]
@@ -99,7 +101,9 @@ class FacetIndex:
         self._bounds = [(row[3], row[4]) for row in rows]
         self._ages: dict[int, int] = {}
         members: dict[str, dict[object, list[int]]] = defaultdict(lambda: defaultdict(list))
-        for i, (_pk, cost, gender, _min, _max) in enumerate(rows):
+        # Those that said "not taking new people", and when (the answer ages: see `closed`).
+        self._closed = [(i, row[6]) for i, row in enumerate(rows) if row[5] == Capacity.CLOSED and row[6]]
+        for i, (_pk, cost, gender, *_rest) in enumerate(rows):
             members["cost"][cost].append(i)
             members["gender"][gender].append(i)
         position = self.position
@@ -120,7 +124,11 @@ class FacetIndex:
         from .search.facets import FACET_TABLES
         from .search.services import public_services
 
-        rows = list(public_services().order_by("name", "pk").values_list("pk", "cost", "gender", "min_age", "max_age"))
+        rows = list(
+            public_services()
+            .order_by("name", "pk")
+            .values_list("pk", "cost", "gender", "min_age", "max_age", "capacity", "capacity_answered")
+        )
         union = None
         for facet, (through, column) in FACET_TABLES.items():
             part = through.objects.annotate(facet=Value(facet)).values_list("facet", "service_id", column).order_by()
@@ -187,6 +195,27 @@ class FacetIndex:
         return {
             option.value: (base & self.of(facet, option.term.pk)).bit_count() for option in vocabulary.options(facet)
         }
+
+    def closed(self, matched: int) -> int:
+        """How many of `matched` gave a "not taking new people" answer still recent enough
+        to show (as feedback.needs.open_result_count: `known_q` and Capacity.CLOSED)."""
+        since = valid_since()
+        members = matched.to_bytes((self.size >> 3) + 1, "little")
+        return sum(1 for i, answered in self._closed if answered >= since and members[i >> 3] >> (i & 7) & 1)
+
+    def matched_without_sql(self, search) -> int | None:
+        """The services matching a search, when that needs no SQL (no keywords, place, map
+        area, open now or taking new people); else None."""
+        from .search import FACETS
+
+        params = search.params
+        if params.q or params.place or params.bbox or params.open_now or params.taking_new:
+            return None
+        core, _rows = self._core(search, None)
+        for facet in FACETS:
+            if params.values(facet):
+                core &= self.chosen(facet, params.values(facet), search.vocabulary)
+        return core
 
     # --- A search -----------------------------------------------------------------
 
@@ -296,6 +325,17 @@ class FacetIndex:
 
 
 # --- The index of this process -------------------------------------------------------
+
+
+def closed_count(search) -> int | None:
+    """For feedback.needs: how many services matching `search` are known not to be taking
+    new people, from the index when that needs no SQL; else None (ask the database)."""
+    index = current()
+    if index is None:
+        return None
+    matched = index.matched_without_sql(search)
+    return None if matched is None else index.closed(matched)
+
 
 _lock = threading.Lock()
 _current: FacetIndex | None = None

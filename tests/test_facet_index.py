@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.test import override_settings
 from django.utils import timezone
 
+from feedback.needs import open_result_count
 from partners import facet_index, map_cache, synthetic
 from partners.models import Capacity, Community, Gender, Organisation, ReferralKind, Service, Status
 from partners.postcodes import Place
@@ -56,7 +57,13 @@ def directory(db):
     Service.objects.filter(name__in=["apple", "Zebra", "Éclair"]).update(
         capacity=Capacity.OPEN, capacity_answered=timezone.now() - timedelta(days=1)
     )
-    map_cache.directory_changed()  # the update sends no signal
+    rng = random.Random(3)
+    for service in Service.objects.public().order_by("pk")[::7]:
+        days = rng.choice([1, 10, 44, 46, 400])
+        Service.objects.filter(pk=service.pk).update(
+            capacity=Capacity.CLOSED, capacity_answered=timezone.now() - timedelta(days=days)
+        )
+    map_cache.directory_changed()  # the updates send no signal
 
 
 def random_params(rng: random.Random, vocabulary: Vocabulary) -> SearchParams:
@@ -202,3 +209,23 @@ def test_a_page_past_the_last_is_empty_and_garbage_parameters_get_a_message(dire
     late = client.get("/search/", {"page": "999"})
     assert late.status_code == 404
     assert "There is no page 999" in late.content.decode()
+
+
+def test_the_searches_not_meeting_a_need_are_counted_from_the_index_as_from_the_sql(
+    directory, django_assert_num_queries
+):
+    vocabulary = Vocabulary.load()
+    rng = random.Random(8)
+    from_index = 0
+    for _ in range(60):
+        params = random_params(rng, vocabulary)
+        with override_settings(MAP_CACHE_SECONDS=0):
+            expected = open_result_count(Search(params, vocabulary), 1_000)
+        if facet_index.closed_count(Search(params, vocabulary)) is not None:
+            from_index += 1
+            with django_assert_num_queries(0):
+                assert open_result_count(Search(params, vocabulary), 1_000) == expected, params
+        else:
+            assert open_result_count(Search(params, vocabulary), 1_000) == expected, params
+    assert from_index > 10
+    assert open_result_count(Search(SearchParams(), vocabulary), 1_000) < 1_000  # some said "not taking"
