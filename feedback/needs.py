@@ -96,6 +96,21 @@ def open_result_count(search: Search, result_count: int) -> int:
     return max(result_count - closed, 0)
 
 
+def _dimensions(params: SearchParams) -> dict[str, str] | None:
+    """The four dimensions a search is counted under; None when it has none (or absurd ones)."""
+    key = {name: _joined(params.values(name)) for name in NEED_DIMENSIONS}
+    key["district"] = district_of(params)
+    if not any(key.values()) or any(len(value) > MAX_VALUES_LENGTH for value in key.values()):
+        return None
+    return key
+
+
+def could_record(params: SearchParams) -> bool:
+    """Whether `record_search` could count this search at all: if not, the view need not work
+    out its open result count (a second run of its keywords)."""
+    return _dimensions(params) is not None
+
+
 def record_search(params: SearchParams, result_count: int, today: date | None = None) -> NeedStat | None:
     """Count one search that found no or few services; return the row it counted in, or None.
 
@@ -104,9 +119,8 @@ def record_search(params: SearchParams, result_count: int, today: date | None = 
     bucket = bucket_for(result_count)
     if bucket is None:
         return None
-    key = {name: _joined(params.values(name)) for name in NEED_DIMENSIONS}
-    key["district"] = district_of(params)
-    if not any(key.values()) or any(len(value) > MAX_VALUES_LENGTH for value in key.values()):
+    key = _dimensions(params)
+    if key is None:
         return None
     key.update(
         week=week_of(today or timezone.localdate()),

@@ -2,7 +2,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
-from feedback.needs import counts_as_search, open_result_count, record_search
+from feedback.needs import could_record, counts_as_search, open_result_count, record_search
 from signposting.crisis import crisis_services
 from signposting.crisis_words import suggests_crisis
 
@@ -61,7 +61,7 @@ def search_results(request: HttpRequest) -> HttpResponse:
     params = filterset.params()
     results, page_note = results_page(params, vocabulary, request.GET.get("page"))
     page = results.page
-    if counts_as_search(request, 0 if page_note else page.number):
+    if counts_as_search(request, 0 if page_note else page.number) and could_record(params):
         # Unmet need: counts by filters and week, nothing personal; services not taking new
         # people do not meet the need.
         record_search(params, open_result_count(Search(params, vocabulary), results.count))

@@ -337,6 +337,24 @@ def test_searches_that_are_not_a_person_looking_are_not_counted(client, db, para
     assert NeedStat.objects.count() == 0
 
 
+def test_a_search_by_words_alone_does_not_search_again_for_services_not_taking_new_people(client, db):
+    # Nothing would be kept for it, so its open result count is never worked out.
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def closed_counts(queries) -> list:
+        return [q for q in queries.captured_queries if "COUNT(" in q["sql"] and "capacity_answered" in q["sql"]]
+
+    make_service("Counselling group", support=["counselling"])
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/search/", {"q": "counselling"}, **BROWSER)
+    assert response.status_code == 200
+    assert not closed_counts(queries)
+    with CaptureQueriesContext(connection) as queries:
+        client.get("/search/", {"q": "counselling", "support": "counselling"}, **BROWSER)
+    assert closed_counts(queries)
+
+
 def test_the_map_data_is_not_counted(client, db):
     client.get("/search/geojson/", {"language": "so"}, **BROWSER)
     assert NeedStat.objects.count() == 0
