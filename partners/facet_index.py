@@ -337,8 +337,10 @@ def closed_count(search) -> int | None:
     return None if matched is None else index.closed(matched)
 
 
+# Held while an index is being built (by the request's thread or a thread of its own).
 _lock = threading.Lock()
 _current: FacetIndex | None = None
+_builder: threading.Thread | None = None
 
 
 def _pending_changes() -> bool:
@@ -347,9 +349,14 @@ def _pending_changes() -> bool:
 
 
 def current() -> FacetIndex | None:
-    """The index for the directory's version, building it if need be; None when there is no
-    shared cache, the cache fails, or another thread is building it (the SQL path then runs)."""
-    global _current
+    """The index for the directory's version; None when there is no shared cache, the cache
+    fails, or the index is being built (the SQL path then answers).
+
+    A request outside a transaction starts the build in a thread of its own and is answered
+    by SQL meanwhile (about a second of work at 100,000 services, which no visitor waits
+    for); inside a transaction (tests, or a view that writes and then searches) the build
+    runs at once, since another thread would not see what the transaction sees."""
+    global _current, _builder
     if not settings.MAP_CACHE_SECONDS:
         return None
     try:
@@ -371,6 +378,14 @@ def current() -> FacetIndex | None:
     ):
         return index
     if not _lock.acquire(blocking=False):
+        return None  # being built
+    if not here.in_atomic_block:
+        try:
+            _builder = threading.Thread(target=_build_in_background, args=(version,), name="facet-index", daemon=True)
+            _builder.start()
+        except BaseException:
+            _lock.release()
+            raise
         return None
     try:
         index = FacetIndex.build(version)
@@ -378,4 +393,16 @@ def current() -> FacetIndex | None:
         _current = index
         return index
     finally:
+        _lock.release()
+
+
+def _build_in_background(version: str) -> None:
+    """Build the index in this thread (holding `_lock`), then close the thread's connection."""
+    global _current
+    try:
+        _current = FacetIndex.build(version)
+    except Exception:
+        logger.exception("The facet index was not built: option counts stay with SQL")
+    finally:
+        connections.close_all()
         _lock.release()

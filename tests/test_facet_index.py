@@ -229,3 +229,21 @@ def test_the_searches_not_meeting_a_need_are_counted_from_the_index_as_from_the_
             assert open_result_count(Search(params, vocabulary), 1_000) == expected, params
     assert from_index > 10
     assert open_result_count(Search(SearchParams(), vocabulary), 1_000) < 1_000  # some said "not taking"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_the_index_is_built_in_the_background_and_the_sql_answers_meanwhile():
+    make_service("Counselling group", support=["counselling"])
+    vocabulary = Vocabulary.load()
+    params = SearchParams(support=("counselling",))
+    assert facet_index.current() is None  # building: this search is answered by SQL
+    assert Search(params, vocabulary).counts(FACETS).total == 1
+    facet_index._builder.join(timeout=30)
+    index = facet_index.current()
+    assert index is not None and index.size == 1
+    assert Search(params, vocabulary).counts(FACETS).options["support"]["counselling"] == 1
+    make_service("Another group", support=["counselling"])  # a new version: built again
+    assert facet_index.current() is None
+    facet_index._builder.join(timeout=30)
+    assert Search(params, vocabulary).counts(FACETS).total == 2
+    assert facet_index.current().size == 2
