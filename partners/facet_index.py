@@ -48,7 +48,7 @@ from django.db.models.expressions import RawSQL
 
 from . import map_cache
 from .capacity import valid_since
-from .models import Capacity, Gender, ReferralRoute
+from .models import Capacity, Gender, LanguageProvision, ReferralRoute, ServiceLanguage
 
 logger = logging.getLogger(__name__)
 
@@ -90,9 +90,10 @@ class FacetIndex:
     """The public services' filter options as bitsets, for one directory version."""
 
     def __init__(self, version: str, rows: list[tuple], links: Iterable[tuple[str, int, object]]):
-        """rows: (pk, cost, gender, min_age, max_age, capacity, capacity_answered) of every
-        public service in name order;
-        links: (facet, service pk, option key) for every link row (any service)."""
+        """rows: (pk, cost, gender, min_age, max_age, capacity, capacity_answered, last_verified)
+        of every public service in name order;
+        links: (facet, service pk, option key) for every link row (any service); facet
+        "speaks" holds the languages the staff speak (for the order of a language search)."""
         self.version = version
         self.ids = [row[0] for row in rows]
         self.position = {pk: i for i, pk in enumerate(self.ids)}
@@ -100,6 +101,8 @@ class FacetIndex:
         self.everything = (1 << self.size) - 1
         self._bounds = [(row[3], row[4]) for row in rows]
         self._ages: dict[int, int] = {}
+        self._checked = [row[7] for row in rows]
+        self._stale: tuple[object, int] | None = None  # (cutoff, bitset), for today's cutoff
         members: dict[str, dict[object, list[int]]] = defaultdict(lambda: defaultdict(list))
         # Those that said "not taking new people", and when (the answer ages: see `closed`).
         self._closed = [(i, row[6]) for i, row in enumerate(rows) if row[5] == Capacity.CLOSED and row[6]]
@@ -120,19 +123,22 @@ class FacetIndex:
     @classmethod
     def build(cls, version: str) -> FacetIndex:
         """From the database, in three queries: the public services in name order, the links
-        to terms (one statement over the five link tables) and the referral routes."""
+        to terms (one statement over the five link tables, and the languages staff speak)
+        and the referral routes."""
         from .search.facets import FACET_TABLES
         from .search.services import public_services
 
         rows = list(
             public_services()
             .order_by("name", "pk")
-            .values_list("pk", "cost", "gender", "min_age", "max_age", "capacity", "capacity_answered")
+            .values_list("pk", "cost", "gender", "min_age", "max_age", "capacity", "capacity_answered", "last_verified")
         )
         union = None
         for facet, (through, column) in FACET_TABLES.items():
             part = through.objects.annotate(facet=Value(facet)).values_list("facet", "service_id", column).order_by()
             union = part if union is None else union.union(part, all=True)
+        staff = ServiceLanguage.objects.filter(provision=LanguageProvision.STAFF).annotate(facet=Value("speaks"))
+        union = union.union(staff.values_list("facet", "service_id", "language_id").order_by(), all=True)
         referrals = ReferralRoute.objects.annotate(facet=Value("referral")).values_list("facet", "service_id", "kind")
         return cls(version, rows, [*union, *referrals.order_by()])
 
@@ -153,6 +159,42 @@ class FacetIndex:
                 self._ages[age] = bitset
             return bitset
         return self._ages[age]
+
+    def very_stale(self) -> int:
+        """The services not confirmed within VERY_STALE_AFTER_DAYS of today (or never), as
+        `with_freshness`; worked out again when the day changes."""
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        cutoff = timezone.localdate() - timedelta(days=settings.VERY_STALE_AFTER_DAYS)
+        kept = self._stale
+        if kept is None or kept[0] != cutoff:
+            found = (i for i, checked in enumerate(self._checked) if checked is None or checked < cutoff)
+            kept = self._stale = (cutoff, _bits(found, self.size))
+        return kept[1]
+
+    def _groups(self, search, matched: int) -> list[int] | None:
+        """The matching services as consecutive groups of the page order, each group in
+        name order: possible when every key before the name is a yes/no the index knows
+        (no words, so every rank is 0; no place); else None."""
+        groups = [matched]
+        for name in search.ordering():
+            if name in ("name", "pk"):
+                return groups
+            if name == "-rank" and search.engine is None:
+                continue  # Value(0.0) for every service
+            if name == "very_stale":
+                stale = self.very_stale()
+                groups = [part for group in groups for part in (group & ~stale, group & stale)]
+            elif name == "-speaks":
+                speaks = 0
+                for language_id in search.spoken_language_ids:
+                    speaks |= self.of("speaks", language_id)
+                groups = [part for group in groups for part in (group & speaks, group & ~speaks)]
+            else:
+                return None
+        return groups
 
     def of(self, facet: str, key: object) -> int:
         return self.options.get(facet, {}).get(key, 0)
@@ -249,8 +291,8 @@ class FacetIndex:
 
     def _core(self, search, page: int | None) -> tuple[int, list[tuple] | None]:
         """The services meeting every condition that is not a filter of options, and (when
-        SQL was needed) the rows that found them: (pk, very_stale, rank, nearest), the last
-        three only as the page's order needs them."""
+        SQL was needed) (position, row) for each, the row being (pk, *the order's fields
+        as `Search.ordering` names them, nearest distance when there is a place)."""
         from .search.params import DISTANCE, RELEVANCE
         from .search.place import near_locations
 
@@ -259,14 +301,14 @@ class FacetIndex:
             core = self.everything
             if params.age is not None:
                 core &= self.age(params.age)
-            return core, None
+            if page is None or self._groups(search, 0) is not None:
+                return core, None
         sort = params.effective_sort
-        want_order = page is not None and sort in (RELEVANCE, DISTANCE)
         want_near = page is not None and bool(params.place)
         queryset = search.matching(facets=False)
         near, near_params = "", []
         if want_near:
-            # As Search.counts: each service's nearest place within the radius, worked out once.
+            # As counting.counts: each service's nearest place within the radius, worked out once.
             nearest = (
                 near_locations(params.place, params.radius)
                 .values("service_id")
@@ -276,17 +318,21 @@ class FacetIndex:
             near, near_params = nearest.query.sql_with_params()
             queryset = search.matching(facets=False, near=RawSQL("SELECT service_id FROM search_near", []))
         fields = []
-        if want_order:
-            queryset = queryset.with_freshness()
-            fields.append("very_stale")
+        if page is not None:
+            # The annotations of counting.counts, by the same names.
+            ordering = search.ordering()
+            if sort in (RELEVANCE, DISTANCE):
+                queryset = queryset.with_freshness()
             if sort == RELEVANCE:
                 queryset = queryset.annotate(rank=search.engine.rank() if search.engine else Value(0.0))
-                fields.append("rank")
+            if "-speaks" in ordering:
+                queryset = queryset.annotate(speaks=search.speaks())
+            fields = [name.lstrip("-") for name in ordering if name not in ("pk", "remote", "distance", "name")]
         # Read with a plain cursor: tens of thousands of rows need no per-row conversion.
         statement, statement_params = queryset.order_by().values_list("pk", *fields).query.sql_with_params()
         if want_near:
             quote = connection.ops.quote_name
-            # Hand-written as Search.counts (measured there): the nearest distance joined once.
+            # Hand-written as counting.counts (measured there): the nearest distance joined once.
             statement = (
                 f"WITH search_near (service_id, nearest) AS ({near}) "  # noqa: S608
                 f"SELECT c.*, n.nearest FROM ({statement}) c LEFT JOIN search_near n "
@@ -302,26 +348,47 @@ class FacetIndex:
         return _bits((i for i, _row in located), self.size), located
 
     def _page(self, search, matched: int, rows: list[tuple] | None, start: int, size: int) -> list:
-        """(pk, distance) of the page's services, in the order of `Search._ordering`;
-        rows: (position, (pk, very_stale, rank, nearest)) from `_core`, or None."""
-        from .search.params import DISTANCE, RELEVANCE
-
+        """(pk, distance) of the page's services, in the order of `Search.ordering`; rows
+        from `_core`, or None when the order comes from the index alone."""
         params = search.params
         if rows is None:
-            # Ordered by name, no place: the matching positions are the order itself.
-            return [(self.ids[i], None) for i in _positions_from(matched, start, size)]
+            found: list[int] = []
+            for group in self._groups(search, matched):
+                n = group.bit_count()
+                if start >= n:
+                    start -= n
+                    continue
+                found += _positions_from(group, start, size - len(found))
+                start = 0
+                if len(found) == size:
+                    break
+            return [(self.ids[i], None) for i in found]
         members = matched.to_bytes((self.size >> 3) + 1, "little")
         inside = [(i, row) for i, row in rows if members[i >> 3] >> (i & 7) & 1]
-        # Ties are broken by name and id: the position.
-        sort = params.effective_sort
-        if sort == RELEVANCE:
-            key = lambda item: (item[1][1], -(item[1][2] or 0.0), item[0])  # noqa: E731
-        elif sort == DISTANCE:
-            key = lambda item: (item[1][-1] is None, item[1][1], item[1][-1] or 0.0, item[0])  # noqa: E731
-        else:
-            key = lambda item: item[0]  # noqa: E731
-        listed = heapq.nsmallest(start + size, inside, key=key)[start:]
+        listed = heapq.nsmallest(start + size, inside, key=self._sort_key(search))[start:]
         return [(row[0], row[-1] if params.place else None) for _i, row in listed]
+
+    @staticmethod
+    def _sort_key(search):
+        """The key of `Search.ordering` on (position, row): the position stands for (name,
+        pk), which the index numbered in the database's own order."""
+        ordering = search.ordering()
+        fields = [name.lstrip("-") for name in ordering if name not in ("pk", "remote", "distance", "name")]
+        column = {name: 1 + n for n, name in enumerate(fields)}
+        parts = []
+        for name in ordering:
+            if name in ("name", "pk"):
+                break
+            if name == "remote":
+                parts.append(lambda i, row: row[-1] is None)
+            elif name == "distance":
+                # After "remote": only services with a place are compared by distance.
+                parts.append(lambda i, row: row[-1] or 0.0)
+            elif name.startswith("-"):
+                parts.append(lambda i, row, at=column[name[1:]]: -(row[at] or 0))
+            else:
+                parts.append(lambda i, row, at=column[name]: row[at])
+        return lambda item: (*(part(*item) for part in parts), item[0])
 
 
 # --- The index of this process -------------------------------------------------------
