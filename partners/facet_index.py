@@ -419,10 +419,12 @@ def current() -> FacetIndex | None:
     """The index for the directory's version; None when there is no shared cache, the cache
     fails, or the index is being built (the SQL path then answers).
 
-    A request outside a transaction starts the build in a thread of its own and is answered
-    by SQL meanwhile (about a second of work at 100,000 services, which no visitor waits
-    for); inside a transaction (tests, or a view that writes and then searches) the build
-    runs at once, since another thread would not see what the transaction sees."""
+    The first search of a process builds it at once (about a second of work at 100,000
+    services). Later, when a listing change makes it out of date, a request outside a
+    transaction starts the rebuild in a thread of its own and is answered by SQL meanwhile,
+    so no visitor waits for it; inside a transaction (tests, or a view that writes and then
+    searches) it is rebuilt at once, since another thread would not see what the
+    transaction sees."""
     global _current, _builder
     if not settings.MAP_CACHE_SECONDS:
         return None
@@ -446,7 +448,7 @@ def current() -> FacetIndex | None:
         return index
     if not _lock.acquire(blocking=False):
         return None  # being built
-    if not here.in_atomic_block:
+    if index is not None and not here.in_atomic_block:
         try:
             _builder = threading.Thread(target=_build_in_background, args=(version,), name="facet-index", daemon=True)
             _builder.start()
