@@ -40,6 +40,7 @@ import logging
 import threading
 from collections import defaultdict
 from collections.abc import Iterable
+from itertools import chain
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connection, connections
@@ -140,7 +141,9 @@ class FacetIndex:
         staff = ServiceLanguage.objects.filter(provision=LanguageProvision.STAFF).annotate(facet=Value("speaks"))
         union = union.union(staff.values_list("facet", "service_id", "language_id").order_by(), all=True)
         referrals = ReferralRoute.objects.annotate(facet=Value("referral")).values_list("facet", "service_id", "kind")
-        return cls(version, rows, [*union, *referrals.order_by()])
+        # Streamed: about a million link rows at 100,000 services, never all in memory at once.
+        links = chain(union.iterator(chunk_size=20_000), referrals.order_by().iterator(chunk_size=20_000))
+        return cls(version, rows, links)
 
     # --- Sets ---------------------------------------------------------------------
 
