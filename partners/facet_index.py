@@ -1,36 +1,37 @@
-"""Option counts (and, ordered by name, the total and the page) from a facet index kept in memory.
+"""Option counts, totals and pages from a facet index kept in memory (issue 12).
 
 Counting the services behind every filter option by joining the matching services with
-the six link tables costs up to 600 ms of database CPU a results page at 100,000 services
+the six link tables cost up to 600 ms of database CPU a results page at 100,000 services
 (docs/performance.md). The index does that work once per directory version instead:
 
 - Every public service gets a *position*: its place in `ORDER BY name, pk` (the database's
-  own collation, so the order is the one the SQL path would give).
+  own collation, so the order is the one the SQL gives).
 - A set of services is a plain Python int used as a bitset (bit i = the service at
   position i): `a & b` and `int.bit_count()` run in microseconds at 100,000 services and
   need no library.
 - For every option of every filter (support, language, community, referral, mode,
-  attribute, cost, gender) the index keeps the bitset of the services having it, and the
-  age bounds of every service (an age's bitset is worked out once and kept).
+  attribute, cost, gender) the bitset of the services having it; the languages the staff
+  speak; and per service its age bounds, last check and "not taking new people" answer
+  (an age's bitset is worked out once and kept, the very-stale set once a day).
 
-A search then takes the *core* set (the conditions that are not filters of options:
-keywords, place, map area, open now, taking new people, age) either from the index (no
-such condition but age: no SQL at all) or as the ids one SQL statement finds, and:
+A search takes the *core* set (the conditions that are not filters of options: keywords,
+place, map area, open now, taking new people, age) either from the index (no such
+condition but age: no SQL at all) or as the ids one SQL statement finds, and:
 
     count for option o of filter F = |core & (every other filter in use) & o|
 
-with the meanings of `facet_q` and `Search._read_counts`: a community also counts the
+with the meanings of `facet_q` and `counting._read_counts`: a community also counts the
 services for all racialised communities, women and men also count "anyone", and a
-language offered two ways is one service (one bit). When the results are ordered by name
-and there is no place, the page is the matching set's bits from (page - 1) * PAGE_SIZE
-on; otherwise the core statement also reads what the order needs (freshness, rank,
-nearest distance) and the page is sorted here, ties broken by name and id as in SQL.
+language offered two ways is one service (one bit). Without words or a place the page
+comes from the matching set's bits in position order (split into groups first for a
+language search: fresher listings, then staff who speak it); otherwise the core
+statement also reads what `Search.ordering` needs and the page is sorted here, ties
+broken by the position, as the SQL breaks them by name and id.
 
 Kept per process, and only where a shared cache exists (settings.MAP_CACHE_SECONDS non
-zero, as partners.map_cache): it is rebuilt (three bulk queries) on the first search after
-the directory version changes, which every listing change does. Without a shared cache
-(a development server on SQLite) `Search.counts` keeps its single SQL statement and is
-always current. While one thread rebuilds, the others use the SQL path rather than wait.
+zero, as partners.map_cache): every listing change replaces the directory version and the
+index is rebuilt (three queries; see `current` for when). Without a shared cache (a
+development server on SQLite) `Search.counts` keeps its single SQL statement.
 """
 
 from __future__ import annotations
