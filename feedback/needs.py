@@ -89,7 +89,8 @@ def open_result_count(search: Search, result_count: int) -> int:
     when there were no results)."""
     if result_count <= 0:
         return 0
-    # Without keywords, a place, a map area, open now or taking new people: from the facet index.
+    # Without keywords, a place, a map area, open now or taking new people: the facet index's
+    # matching set against the ids of the services not taking new people.
     closed = facet_index.closed_count(search)
     if closed is None:
         closed = search.matching().filter(known_q(), capacity=Capacity.CLOSED).count()

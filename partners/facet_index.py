@@ -49,7 +49,7 @@ from django.db.models import Min, Value
 from django.db.models.expressions import RawSQL
 
 from . import map_cache
-from .capacity import valid_since
+from .capacity import known_q
 from .models import Capacity, Gender, LanguageProvision, ReferralRoute, ServiceLanguage
 
 logger = logging.getLogger(__name__)
@@ -92,8 +92,8 @@ class FacetIndex:
     """The public services' filter options as bitsets, for one directory version."""
 
     def __init__(self, version: str, rows: list[tuple], links: Iterable[tuple[str, int, object]]):
-        """rows: (pk, cost, gender, min_age, max_age, capacity, capacity_answered, last_verified)
-        of every public service in name order;
+        """rows: (pk, cost, gender, min_age, max_age, last_verified) of every public service in
+        name order;
         links: (facet, service pk, option key) for every link row (any service); facet
         "speaks" holds the languages the staff speak (for the order of a language search)."""
         self.version = version
@@ -103,11 +103,9 @@ class FacetIndex:
         self.everything = (1 << self.size) - 1
         self._bounds = [(row[3], row[4]) for row in rows]
         self._ages: dict[int, int] = {}
-        self._checked = [row[7] for row in rows]
+        self._checked = [row[5] for row in rows]
         self._stale: tuple[object, int] | None = None  # (cutoff, bitset), for today's cutoff
         members: dict[str, dict[object, list[int]]] = defaultdict(lambda: defaultdict(list))
-        # Those that said "not taking new people", and when (the answer ages: see `closed`).
-        self._closed = [(i, row[6]) for i, row in enumerate(rows) if row[5] == Capacity.CLOSED and row[6]]
         for i, (_pk, cost, gender, *_rest) in enumerate(rows):
             members["cost"][cost].append(i)
             members["gender"][gender].append(i)
@@ -133,7 +131,7 @@ class FacetIndex:
         rows = list(
             public_services()
             .order_by("name", "pk")
-            .values_list("pk", "cost", "gender", "min_age", "max_age", "capacity", "capacity_answered", "last_verified")
+            .values_list("pk", "cost", "gender", "min_age", "max_age", "last_verified")
         )
         union = None
         for facet, (through, column) in FACET_TABLES.items():
@@ -244,10 +242,15 @@ class FacetIndex:
 
     def closed(self, matched: int) -> int:
         """How many of `matched` gave a "not taking new people" answer still recent enough
-        to show (as feedback.needs.open_result_count: `known_q` and Capacity.CLOSED)."""
-        since = valid_since()
+        to show (as feedback.needs.open_result_count: `known_q` and Capacity.CLOSED). One
+        query for those services' ids, which are few: capacity answers are written without
+        a signal (editing.capacity), so the index does not keep them."""
+        from .search.services import public_services
+
         members = matched.to_bytes((self.size >> 3) + 1, "little")
-        return sum(1 for i, answered in self._closed if answered >= since and members[i >> 3] >> (i & 7) & 1)
+        closed = public_services().filter(known_q(), capacity=Capacity.CLOSED).values_list("pk", flat=True)
+        get = self.position.get
+        return sum(1 for pk in closed if (i := get(pk)) is not None and members[i >> 3] >> (i & 7) & 1)
 
     def matched_without_sql(self, search) -> int | None:
         """The services matching a search, when that needs no SQL (no keywords, place, map
@@ -400,7 +403,8 @@ class FacetIndex:
 
 def closed_count(search) -> int | None:
     """For feedback.needs: how many services matching `search` are known not to be taking
-    new people, from the index when that needs no SQL; else None (ask the database)."""
+    new people: the index's matching set (when that needs no SQL) against their ids; else
+    None (the caller asks the database)."""
     index = current()
     if index is None:
         return None
