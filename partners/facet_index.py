@@ -243,12 +243,13 @@ class FacetIndex:
     def closed(self, matched: int) -> int:
         """How many of `matched` gave a "not taking new people" answer still recent enough
         to show (as feedback.needs.open_result_count: `known_q` and Capacity.CLOSED). One
-        query for those services' ids, which are few: capacity answers are written without
-        a signal (editing.capacity), so the index does not keep them."""
+        query for those services' ids, which are few (a partial index holds them): capacity
+        answers are written without a signal (editing.capacity), so the index does not keep
+        them."""
         from .search.services import public_services
 
         members = matched.to_bytes((self.size >> 3) + 1, "little")
-        closed = public_services().filter(known_q(), capacity=Capacity.CLOSED).values_list("pk", flat=True)
+        closed = public_services().filter(known_q(), capacity=Capacity.CLOSED).order_by().values_list("pk", flat=True)
         get = self.position.get
         return sum(1 for pk in closed if (i := get(pk)) is not None and members[i >> 3] >> (i & 7) & 1)
 
