@@ -50,7 +50,7 @@ from django.db.models.expressions import RawSQL
 
 from . import map_cache
 from .capacity import known_q
-from .models import Capacity, Gender, LanguageProvision, ReferralRoute, ServiceLanguage
+from .models import Capacity, LanguageProvision, ServiceLanguage
 
 logger = logging.getLogger(__name__)
 
@@ -92,8 +92,8 @@ class FacetIndex:
     """The public services' filter options as bitsets, for one directory version."""
 
     def __init__(self, version: str, rows: list[tuple], links: Iterable[tuple[str, int, object]]):
-        """rows: (pk, cost, gender, min_age, max_age, last_verified) of every public service in
-        name order;
+        """rows: (pk, min_age, max_age, last_verified, *the columns of the filters on the
+        service, as `_on_service()`) of every public service in name order;
         links: (facet, service pk, option key) for every link row (any service); facet
         "speaks" holds the languages the staff speak (for the order of a language search)."""
         self.version = version
@@ -101,14 +101,15 @@ class FacetIndex:
         self.position = {pk: i for i, pk in enumerate(self.ids)}
         self.size = len(self.ids)
         self.everything = (1 << self.size) - 1
-        self._bounds = [(row[3], row[4]) for row in rows]
+        self._bounds = [(row[1], row[2]) for row in rows]
         self._ages: dict[int, int] = {}
-        self._checked = [row[5] for row in rows]
+        self._checked = [row[3] for row in rows]
         self._stale: tuple[object, int] | None = None  # (cutoff, bitset), for today's cutoff
         members: dict[str, dict[object, list[int]]] = defaultdict(lambda: defaultdict(list))
-        for i, (_pk, cost, gender, *_rest) in enumerate(rows):
-            members["cost"][cost].append(i)
-            members["gender"][gender].append(i)
+        on_service = _on_service()
+        for i, row in enumerate(rows):
+            for n, name in enumerate(on_service, start=4):
+                members[name][row[n]].append(i)
         position = self.position
         for facet, service_id, key in links:
             i = position.get(service_id)
@@ -122,27 +123,37 @@ class FacetIndex:
 
     @classmethod
     def build(cls, version: str) -> FacetIndex:
-        """From the database, in three queries: the public services in name order, the links
-        to terms (one statement over the five link tables, and the languages staff speak)
-        and the referral routes."""
-        from .search.facets import FACET_TABLES
+        """From the database, in three queries: the public services in name order (with the
+        filters held on the service), one statement over the link tables of vocabularies
+        (and the languages staff speak), one over the other link tables (values, not ids)."""
+        from .search.registry import FILTERS
         from .search.services import public_services
 
+        columns = [FILTERS[name].column for name in _on_service()]
         rows = list(
-            public_services()
-            .order_by("name", "pk")
-            .values_list("pk", "cost", "gender", "min_age", "max_age", "last_verified")
+            public_services().order_by("name", "pk").values_list("pk", "min_age", "max_age", "last_verified", *columns)
         )
-        union = None
-        for facet, (through, column) in FACET_TABLES.items():
-            part = through.objects.annotate(facet=Value(facet)).values_list("facet", "service_id", column).order_by()
-            union = part if union is None else union.union(part, all=True)
-        staff = ServiceLanguage.objects.filter(provision=LanguageProvision.STAFF).annotate(facet=Value("speaks"))
-        union = union.union(staff.values_list("facet", "service_id", "language_id").order_by(), all=True)
-        referrals = ReferralRoute.objects.annotate(facet=Value("referral")).values_list("facet", "service_id", "kind")
+
+        def union(parts):
+            joined = None
+            for part in parts:
+                joined = part if joined is None else joined.union(part, all=True)
+            return joined
+
+        def rows_of(name, queryset, column):
+            return queryset.annotate(facet=Value(name)).values_list("facet", "service_id", column).order_by()
+
+        linked = [(name, spec) for name, spec in FILTERS.items() if spec.through is not None]
+        staff = ServiceLanguage.objects.filter(provision=LanguageProvision.STAFF)
+        # Ids and values apart: PostgreSQL will not unite integer and text columns.
+        terms = union(
+            [rows_of(n, s.through.objects, s.column) for n, s in linked if s.model]
+            + [rows_of("speaks", staff, "language_id")]
+        )
+        values = union([rows_of(n, s.through.objects, s.column) for n, s in linked if not s.model])
         # Streamed: about a million link rows at 100,000 services, never all in memory at once.
-        links = chain(union.iterator(chunk_size=20_000), referrals.order_by().iterator(chunk_size=20_000))
-        return cls(version, rows, links)
+        parts = [part.iterator(chunk_size=20_000) for part in (terms, values) if part is not None]
+        return cls(version, rows, chain(*parts))
 
     # --- Sets ---------------------------------------------------------------------
 
@@ -202,43 +213,43 @@ class FacetIndex:
         return self.options.get(facet, {}).get(key, 0)
 
     def chosen(self, facet: str, values: Iterable[str], vocabulary) -> int:
-        """The services passing one filter in use (any of its values), as `facet_q`."""
-        values = list(values)
-        if facet == "gender" and set(values) - {Gender.ANY}:
-            values = [*values, Gender.ANY]
-        if facet in ("cost", "gender", "referral"):
-            keys = values
-        else:
-            keys = vocabulary.ids(facet, values)
-            if facet == "community" and vocabulary.community_all_id:
-                keys.append(vocabulary.community_all_id)
+        """The services passing one filter in use (any of its values, or its wildcard), as
+        `facet_q`."""
+        from .search.registry import FILTERS
+
+        spec = FILTERS[facet]
+        matched = spec.matched(values)
         bitset = 0
-        for key in keys:
+        for key in vocabulary.ids(facet, matched) if spec.model else matched:
             bitset |= self.of(facet, key)
         return bitset
 
     def option_counts(self, facet: str, base: int, vocabulary) -> dict[str, int]:
-        """Each option's count among `base`, as `Search._read_counts` reads the SQL."""
-        if facet in ("cost", "referral"):
-            # The SQL groups the rows it finds: only options some service has.
-            found = {key: (base & bits).bit_count() for key, bits in self.options.get(facet, {}).items()}
-            return {key: n for key, n in found.items() if n}
-        if facet == "gender":
-            anyone = (base & self.of("gender", Gender.ANY)).bit_count()
+        """Each option's count among `base`, as `counting._read_counts` reads the SQL."""
+        from .search.registry import FILTERS
+
+        spec = FILTERS[facet]
+
+        def key(option):
+            return option.term.pk if spec.model else option.value
+
+        if spec.wildcard:
+            # A value counts the services holding it or the wildcard (a service for everyone).
+            wildcard = vocabulary.wildcard_id(facet) if spec.model else spec.wildcard
+            everyone = self.of(facet, wildcard) if wildcard is not None else 0
             return {
-                value: anyone if value == Gender.ANY else (base & self.of("gender", value)).bit_count() + anyone
-                for value in Gender.values
+                option.value: (
+                    base & (everyone if key(option) == wildcard else self.of(facet, key(option)) | everyone)
+                ).bit_count()
+                for option in vocabulary.options(facet)
             }
-        if facet == "community":
-            all_id = vocabulary.community_all_id
-            everyone = self.of("community", all_id) if all_id else 0
+        if spec.model:
             return {
-                c.slug: (base & (everyone if c.pk == all_id else self.of("community", c.pk) | everyone)).bit_count()
-                for c in vocabulary.communities
+                option.value: (base & self.of(facet, key(option))).bit_count() for option in vocabulary.options(facet)
             }
-        return {
-            option.value: (base & self.of(facet, option.term.pk)).bit_count() for option in vocabulary.options(facet)
-        }
+        # The SQL groups the rows it finds: only the values some service has.
+        found = {value: (base & bits).bit_count() for value, bits in self.options.get(facet, {}).items()}
+        return {value: n for value, n in found.items() if n}
 
     def closed(self, matched: int) -> int:
         """How many of `matched` gave a "not taking new people" answer still recent enough
@@ -400,6 +411,13 @@ class FacetIndex:
 
 
 # --- The index of this process -------------------------------------------------------
+
+
+def _on_service() -> list[str]:
+    """The filters whose value is a column of the service (partners.search.registry)."""
+    from .search.registry import FILTERS
+
+    return [name for name, spec in FILTERS.items() if spec.on_service]
 
 
 def closed_count(search) -> int | None:

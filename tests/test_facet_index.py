@@ -233,17 +233,17 @@ def test_the_searches_not_meeting_a_need_are_counted_from_the_index_as_from_the_
 
 @pytest.mark.django_db(transaction=True)
 def test_outside_a_transaction_the_index_is_rebuilt_in_the_background_and_the_sql_answers_meanwhile():
-    make_service("Counselling group", support=["counselling"])
+    # A transactional test may find the vocabularies flushed by an earlier one: count totals.
+    make_service("Counselling group")
     vocabulary = Vocabulary.load()
-    params = SearchParams(support=("counselling",))
     facet_index._current = None  # a new process: its first search builds the index at once
     index = facet_index.current()
     assert index is not None and index.size == 1
-    assert Search(params, vocabulary).counts(FACETS).options["support"]["counselling"] == 1
-    make_service("Another group", support=["counselling"])  # a new version: rebuilt in the background
+    assert Search(SearchParams(), vocabulary).counts(FACETS).total == 1
+    make_service("Another group")  # a new version: rebuilt in the background
     assert facet_index.current() is None
     facet_index._builder.join(timeout=30)
-    assert Search(params, vocabulary).counts(FACETS).total == 2
+    assert Search(SearchParams(), vocabulary).counts(FACETS).total == 2
     assert facet_index.current().size == 2
 
 
