@@ -3,15 +3,44 @@
 from __future__ import annotations
 
 import difflib
+import logging
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 
+from django.conf import settings
+from django.db import connection
 from django.db.models import Value
+
+from partners import map_cache
 
 from .keywords import STOP_WORDS, TYPO_MIN_LENGTH, _singular, words_of
 from .registry import FILTERS
+
+logger = logging.getLogger(__name__)
+
+
+# (directory version, rows) of the last vocabularies read by this process; the rows are
+# never changed once read, so requests (and threads) share them.
+_kept: tuple[str, dict[str, list]] | None = None
+
+
+def _kept_version() -> str | None:
+    """The directory version the vocabularies may be kept under: None (read them on every
+    request) without a shared cache to hear of changes by other processes, or when it fails."""
+    if not settings.MAP_CACHE_SECONDS:
+        return None
+    try:
+        return map_cache._version()
+    except Exception:
+        logger.exception("Vocabularies read from the database: the cache did not answer")
+        return None
+
+
+def _pending_changes() -> bool:
+    """Whether this connection's transaction has changed listings not yet committed."""
+    return any(entry[1] is map_cache.forget_answers for entry in connection.run_on_commit)
 
 
 @dataclass(frozen=True)
@@ -42,6 +71,23 @@ class Vocabulary:
 
     @classmethod
     def load(cls) -> Vocabulary:
+        """The vocabularies of this request: the rows kept for the directory's version
+        (partners.map_cache) where a shared cache exists, else read now (`read`). Only
+        the rows are kept: the options' labels are made per request, in its language."""
+        version = _kept_version()
+        if version is None:
+            return cls(cls.read())
+        kept = _kept
+        if kept is not None and kept[0] == version:
+            return cls(kept[1])
+        terms = cls.read()
+        # Rows read inside a transaction that has changed listings may be rolled back.
+        if not _pending_changes():
+            globals()["_kept"] = (version, terms)
+        return cls(terms)
+
+    @staticmethod
+    def read() -> dict[str, list]:
         """The Term vocabularies (same columns) in one query, each other vocabulary
         (languages) in one of its own."""
         models = {name: spec.model for name, spec in FILTERS.items() if spec.is_term}
@@ -58,7 +104,7 @@ class Vocabulary:
         for name, spec in FILTERS.items():
             if spec.model and not spec.is_term:
                 terms[name] = list(spec.model.objects.all())
-        return cls(terms)
+        return terms
 
     @cached_property
     def _options(self) -> dict[str, list[Option]]:
