@@ -9,9 +9,9 @@ from django.urls import translate_url
 from django.utils import translation
 
 from directory.context_processors import interface_languages
-from partners import synthetic
+from partners import context_processors, map_cache, synthetic
 from partners.management.commands.render_pages import page_paths, render_all
-from partners.models import Language
+from partners.models import Language, Organisation
 from partners.search import vocabulary
 from tests.factories import make_postcode
 
@@ -23,8 +23,9 @@ def listings(db, monkeypatch):
     synthetic.generate(40, seed=5)
     # The test's own transaction holds these rows uncommitted; in a running site they are
     # committed before the next request, which may then keep the vocabularies.
-    monkeypatch.setattr(vocabulary, "_pending_changes", lambda: False)
-    monkeypatch.setattr(vocabulary, "_kept", None)
+    monkeypatch.setattr(map_cache, "_pending_changes", lambda: False)
+    monkeypatch.setattr(vocabulary, "_kept", {})
+    monkeypatch.setattr(context_processors, "_examples", {})
 
 
 def test_every_page_renders_the_same_from_kept_vocabularies_as_read_afresh(listings, client):
@@ -33,7 +34,7 @@ def test_every_page_renders_the_same_from_kept_vocabularies_as_read_afresh(listi
     kept_first = render_all(client)
     kept_again = render_all(client)
 
-    assert vocabulary._kept is not None
+    assert vocabulary._kept and context_processors._examples
     assert set(cold) == set(page_paths())
     assert all(cold[name][0] == 200 for name in ("home", "search", "search-filters", "ur-search", "service"))
     for name in cold:
@@ -67,3 +68,12 @@ def test_garbage_in_the_query_string_renders_a_page_not_an_error(listings, clien
 
     assert response.status_code == 200
     assert "<b>" not in response.content.decode()
+
+
+def test_the_sample_listings_banner_shows_at_once_although_its_absence_was_kept(listings, client):
+    assert "These listings are examples." not in client.get("/search/").content.decode()
+    organisation = Organisation.objects.published().first()
+    organisation.is_example = True
+    organisation.save()
+
+    assert "These listings are examples." in client.get("/search/").content.decode()

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import difflib
-import logging
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 
-from django.conf import settings
-from django.db import connection
 from django.db.models import Value
 
 from partners import map_cache
@@ -18,29 +15,9 @@ from partners import map_cache
 from .keywords import STOP_WORDS, TYPO_MIN_LENGTH, _singular, words_of
 from .registry import FILTERS
 
-logger = logging.getLogger(__name__)
-
-
-# (directory version, rows) of the last vocabularies read by this process; the rows are
-# never changed once read, so requests (and threads) share them.
-_kept: tuple[str, dict[str, list]] | None = None
-
-
-def _kept_version() -> str | None:
-    """The directory version the vocabularies may be kept under: None (read them on every
-    request) without a shared cache to hear of changes by other processes, or when it fails."""
-    if not settings.MAP_CACHE_SECONDS:
-        return None
-    try:
-        return map_cache._version()
-    except Exception:
-        logger.exception("Vocabularies read from the database: the cache did not answer")
-        return None
-
-
-def _pending_changes() -> bool:
-    """Whether this connection's transaction has changed listings not yet committed."""
-    return any(entry[1] is map_cache.forget_answers for entry in connection.run_on_commit)
+# The rows of the last vocabularies read by this process (map_cache.kept_in_process); never
+# changed once read, so requests (and threads) share them.
+_kept: dict = {}
 
 
 @dataclass(frozen=True)
@@ -74,17 +51,7 @@ class Vocabulary:
         """The vocabularies of this request: the rows kept for the directory's version
         (partners.map_cache) where a shared cache exists, else read now (`read`). Only
         the rows are kept: the options' labels are made per request, in its language."""
-        version = _kept_version()
-        if version is None:
-            return cls(cls.read())
-        kept = _kept
-        if kept is not None and kept[0] == version:
-            return cls(kept[1])
-        terms = cls.read()
-        # Rows read inside a transaction that has changed listings may be rolled back.
-        if not _pending_changes():
-            globals()["_kept"] = (version, terms)
-        return cls(terms)
+        return cls(map_cache.kept_in_process(_kept, cls.read))
 
     @staticmethod
     def read() -> dict[str, list]:
