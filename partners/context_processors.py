@@ -1,7 +1,11 @@
 from django.conf import settings
 from django.http import HttpRequest
 
+from . import map_cache
 from .models import Organisation
+
+# Whether sample listings are published, for the directory's version (map_cache.kept_in_process).
+_examples: dict = {}
 
 
 def published_examples():
@@ -16,7 +20,7 @@ def site(request: HttpRequest) -> dict:
     """Site-wide names and whether the sample listings are loaded (said on every page)."""
 
     def showing_examples() -> bool:
-        return published_examples().exists()
+        return map_cache.kept_in_process(_examples, published_examples().exists)
 
     return {
         "SITE_NAME": settings.SITE_NAME,

@@ -7,11 +7,13 @@ is dropped alone, an unknown postcode leaves a search without a place. `params()
 hands the result to `partners.search`, which does the work (and `qs` gives the
 matching services for anyone who wants a plain queryset)."""
 
+import copy
 import math
 
 import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django_filters.fields import MultipleChoiceField
 
 from . import postcodes
 from .models import Service
@@ -144,11 +146,33 @@ class SearchForm(forms.Form):
         return cleaned
 
 
-def _facet(name: str) -> django_filters.MultipleChoiceFilter:
+class SharedChoicesField(MultipleChoiceField):
+    """A multiple choice field whose copies share its choices. Every form deep-copies its
+    fields; copying a vocabulary's eighty choices (and their lazy labels) on every search
+    cost more than the rest of the form. Nothing changes a field's choices once made."""
+
+    def __deepcopy__(self, memo):
+        return forms.Field.__deepcopy__(self, memo)
+
+
+class FacetFilter(django_filters.MultipleChoiceFilter):
+    """A filter of the registry. Each search's filter set copies its filters; a copy shares
+    the filter's arguments but for `extra`, which __init__ replaces the choices of."""
+
+    field_class = SharedChoicesField
+
+    def __deepcopy__(self, memo):
+        result = copy.copy(self)
+        result.extra = dict(self.extra)
+        memo[id(self)] = result
+        return result
+
+
+def _facet(name: str) -> FacetFilter:
     """A filter of the registry (partners.search.FILTERS): its label and message; the
     choices are fixed ones, or the vocabulary's (set for each request, in __init__)."""
     spec = FILTERS[name]
-    return django_filters.MultipleChoiceFilter(
+    return FacetFilter(
         label=spec.label,
         error_messages={"invalid_choice": spec.unknown},
         **({"choices": spec.choices.choices} if spec.choices else {}),

@@ -72,6 +72,34 @@ def directory_changed() -> None:
     transaction.on_commit(forget_answers)
 
 
+def kept_in_process(slot: dict, compute: Callable[[], Any]) -> Any:
+    """compute(), kept in `slot` (a module's dict) for as long as the directory's version
+    stays the same: for small answers every page needs (the filter vocabularies, whether
+    sample listings are shown) read from the database once per process and version rather
+    than once per request. Only where the cache is shared (settings.MAP_CACHE_SECONDS, as
+    for the map's answers) and it answers; never an answer read inside a transaction that
+    has changed listings not yet committed (it may be rolled back)."""
+    if not settings.MAP_CACHE_SECONDS:
+        return compute()
+    try:
+        version = _version()
+    except Exception:
+        logger.exception("Read from the database: the cache did not answer")
+        return compute()
+    kept = slot.get("kept")
+    if kept is not None and kept[0] == version:
+        return kept[1]
+    value = compute()
+    if not _pending_changes():
+        slot["kept"] = (version, value)
+    return value
+
+
+def _pending_changes() -> bool:
+    """Whether this connection's transaction has changed listings not yet committed."""
+    return any(entry[1] is forget_answers for entry in transaction.get_connection().run_on_commit)
+
+
 def answer(params: Any, compute: Callable[[], Any], cacheable: bool = True) -> Any:
     """The kept answer for `params` (hashed by repr) in the active language, else compute()
     and keep it."""

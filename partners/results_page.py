@@ -3,6 +3,7 @@ note when it cannot be), the filter panel with its counts, the chosen filters wi
 to remove them, links to other pages and radii, and the map's settings."""
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.conf import settings
 from django.core.paginator import EmptyPage, InvalidPage
@@ -10,8 +11,8 @@ from django.http import QueryDict
 from django.urls import reverse
 from django.utils.html import conditional_escape
 from django.utils.text import Truncator
+from django.utils.translation import get_language, ngettext, npgettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext, npgettext
 
 from .search import (
     FACETS,
@@ -96,13 +97,17 @@ def legend(facet: str) -> str:
     return str(FILTERS[facet].label)
 
 
+@lru_cache(maxsize=4096)
+def _service_noun(count: int, language: str | None) -> str:
+    # One translation per count and language, kept: a page shows eighty counts.
+    return npgettext("count of services next to a filter option", "service", "services", count)
+
+
 def filter_groups(params: SearchParams, vocabulary: Vocabulary, counts: dict, errors: dict) -> list[FilterGroup]:
-    nouns: dict[int, str] = {}  # one translation per count, not one per option
+    language = get_language()
 
     def noun(count: int) -> str:
-        if count not in nouns:
-            nouns[count] = npgettext("count of services next to a filter option", "service", "services", count)
-        return nouns[count]
+        return _service_noun(count, language)
 
     groups = []
     for facet in FACETS:

@@ -10,8 +10,14 @@ from functools import cached_property
 
 from django.db.models import Value
 
+from partners import map_cache
+
 from .keywords import STOP_WORDS, TYPO_MIN_LENGTH, _singular, words_of
 from .registry import FILTERS
+
+# The rows of the last vocabularies read by this process (map_cache.kept_in_process); never
+# changed once read, so requests (and threads) share them.
+_kept: dict = {}
 
 
 @dataclass(frozen=True)
@@ -42,6 +48,13 @@ class Vocabulary:
 
     @classmethod
     def load(cls) -> Vocabulary:
+        """The vocabularies of this request: the rows kept for the directory's version
+        (partners.map_cache) where a shared cache exists, else read now (`read`). Only
+        the rows are kept: the options' labels are made per request, in its language."""
+        return cls(map_cache.kept_in_process(_kept, cls.read))
+
+    @staticmethod
+    def read() -> dict[str, list]:
         """The Term vocabularies (same columns) in one query, each other vocabulary
         (languages) in one of its own."""
         models = {name: spec.model for name, spec in FILTERS.items() if spec.is_term}
@@ -58,7 +71,7 @@ class Vocabulary:
         for name, spec in FILTERS.items():
             if spec.model and not spec.is_term:
                 terms[name] = list(spec.model.objects.all())
-        return cls(terms)
+        return terms
 
     @cached_property
     def _options(self) -> dict[str, list[Option]]:

@@ -41,6 +41,13 @@ LONG_DATE_FORMAT = "j E Y"
 
 
 def _in_sentence(value: date, format_string: str, language: str) -> str:
+    return _formatted(value, format_string, language, get_language())
+
+
+@lru_cache(maxsize=2048)
+def _formatted(value: date, format_string: str, language: str, active: str | None) -> str:
+    # Kept: a result list formats the same few dates again on every page (the month
+    # names' translations do not change while the process runs).
     text = date_format(value, format_string)
     return text.lower() if language in LOWER_CASE_MONTHS else text
 
