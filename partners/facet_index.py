@@ -25,8 +25,10 @@ services for all racialised communities, women and men also count "anyone", and 
 language offered two ways is one service (one bit). Without words or a place the page
 comes from the matching set's bits in position order (split into groups first for a
 language search: fresher listings, then staff who speak it); otherwise the core
-statement also reads what `Search.ordering` needs and the page is sorted here, ties
-broken by the position, as the SQL breaks them by name and id.
+statement (which leaves "the public sees it" to the index) also reads the rank and the
+nearest distance, freshness and staff speakers come from bitsets, and the page is the
+first rows of that order here, ties broken by the position, as the SQL breaks them by
+name and id.
 
 Kept per process, and only where a shared cache exists (settings.MAP_CACHE_SECONDS non
 zero, as partners.map_cache): every listing change replaces the directory version and the
