@@ -39,12 +39,18 @@ class Search:
         self.now = timezone.now()
 
     def matching(
-        self, except_facet: str | None = None, facets: bool = True, near: Expression | None = None
+        self,
+        except_facet: str | None = None,
+        facets: bool = True,
+        near: Expression | None = None,
+        public: bool = True,
     ) -> QuerySet[Service]:
         """The services matching every condition (but one filter, or no filters at all);
-        near: the ids of the services with a place within the radius, if already known."""
+        near: the ids of the services with a place within the radius, if already known;
+        public=False leaves out "the public sees it", for a caller that keeps only the
+        public services itself (the facet index, which numbers only those)."""
         params = self.params
-        queryset = public_services()
+        queryset = public_services() if public else Service.objects.all()
         if facets:
             for facet in FACETS:
                 if facet != except_facet and params.values(facet):
