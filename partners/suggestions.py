@@ -51,7 +51,6 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
 from functools import cache
 
-from django.db import connection
 from django.db.models import CharField, IntegerField, Value
 
 from signposting.crisis_words import CRISIS_TERMS
@@ -67,7 +66,7 @@ from .search import (
     parse_keywords,
     public_services,
 )
-from .search.keywords import STOP_WORDS, SYNONYMS, PostgresKeywords, words_of
+from .search.keywords import STOP_WORDS, SYNONYMS, words_of
 
 logger = logging.getLogger(__name__)
 
@@ -368,18 +367,8 @@ def rewrite(text: str, corrections: dict[str, str]) -> str:
     return "".join(out)
 
 
-class _ListingWordsKeywords(PostgresKeywords):
-    """PostgreSQL's keyword conditions for a corrected search without asking first which
-    words the listings have: the corrections are listing words. Left out: the trigram
-    guesses for any other word, so what this finds the corrected search finds too."""
-
-    def _known_terms(self) -> list[bool]:
-        return [True] * len(self.keywords.terms)
-
-
 def finds_services(params: SearchParams, vocabulary: Vocabulary) -> bool:
-    """Whether a search (every word, every filter) finds a service, in one query."""
-    corrected = Search(params, vocabulary, backend="basic")
-    if connection.vendor == "postgresql" and corrected.keywords:
-        corrected.engine = _ListingWordsKeywords(corrected.keywords)
-    return corrected.matching().exists()
+    """Whether a search (every word, every filter) finds a service, in one query. Its words
+    are listing words, so the keyword engine neither asks which are nor guesses at typos:
+    what this finds, the corrected search finds too."""
+    return Search(params, vocabulary, words_listed=True).matching().exists()

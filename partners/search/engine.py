@@ -27,11 +27,14 @@ from .vocabulary import Vocabulary
 class Search:
     """One search: the matching services, their order, option counts and map points."""
 
-    def __init__(self, params: SearchParams, vocabulary: Vocabulary, backend: str | None = None):
+    def __init__(
+        self, params: SearchParams, vocabulary: Vocabulary, backend: str | None = None, *, words_listed: bool = False
+    ):
+        """words_listed: every word of `params.q` is a listing word (partners.suggestions)."""
         self.params = params
         self.vocabulary = vocabulary
         self.keywords = parse_keywords(params.q, vocabulary)
-        self.engine = keyword_backend(self.keywords, backend) if self.keywords else None
+        self.engine = keyword_backend(self.keywords, backend, listed=words_listed) if self.keywords else None
         # When no service has every word, we show those with any and say so.
         self.relaxed = False
         self._keyword_conditions: dict[str, Q] = {}

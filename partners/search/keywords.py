@@ -319,9 +319,12 @@ class PostgresKeywords:
 
     Each condition is one subquery of service ids written as SQL with parameters: the
     tables are fixed, and building the same thing through the ORM cost more time than
-    running it. Every value the visitor typed is a parameter."""
+    running it. Every value the visitor typed is a parameter.
 
-    def __init__(self, keywords: Keywords):
+    listed: every word is known to be in the listings (a "Did you mean" correction is made
+    of listing words), so no query asks which are, and no word is matched by typo guesses."""
+
+    def __init__(self, keywords: Keywords, listed: bool = False):
         self.keywords = keywords
         quote = connection.ops.quote_name
         self.tables = {
@@ -336,7 +339,7 @@ class PostgresKeywords:
                 ("translation", ServiceTranslation),
             )
         }
-        self.known = self._known_terms()
+        self.known = [True] * len(keywords.terms) if listed else self._known_terms()
 
     @staticmethod
     def tsquery(term: Term, config: str = "english") -> tuple[str, list]:
@@ -555,10 +558,11 @@ def _named_q(term: Term) -> Q:
     return q
 
 
-def keyword_backend(keywords: Keywords, backend: str | None = None):
-    """PostgreSQL full-text search where we have it, the portable fallback elsewhere."""
+def keyword_backend(keywords: Keywords, backend: str | None = None, *, listed: bool = False):
+    """PostgreSQL full-text search where we have it, the portable fallback elsewhere
+    (listed: see PostgresKeywords; the fallback never guesses at typos)."""
     backend = backend or ("postgres" if connection.vendor == "postgresql" else "basic")
-    return PostgresKeywords(keywords) if backend == "postgres" else BasicKeywords(keywords)
+    return PostgresKeywords(keywords, listed) if backend == "postgres" else BasicKeywords(keywords)
 
 
 def keywords_q(keywords: Keywords, engine=None, *, every: bool = True) -> Q:
