@@ -503,11 +503,6 @@ _current: FacetIndex | None = None
 _builder: threading.Thread | None = None
 
 
-def _pending_changes() -> bool:
-    """Whether this connection's transaction has changed listings not yet committed."""
-    return any(entry[1] is map_cache.forget_answers for entry in connection.run_on_commit)
-
-
 def current() -> FacetIndex | None:
     """The index for the directory's version; None when there is no shared cache, the cache
     fails, or the index is being built (the SQL path then answers).
@@ -522,13 +517,13 @@ def current() -> FacetIndex | None:
     if not settings.MAP_CACHE_SECONDS:
         return None
     try:
-        version = map_cache._version()
+        version = map_cache.version()
     except Exception:
         logger.exception("Option counts from SQL: the cache did not answer")
         return None
     if version is None:
         return None
-    pending = _pending_changes()
+    pending = map_cache.pending_changes()
     here = connections[DEFAULT_DB_ALIAS]  # this thread's connection (`connection` is a proxy)
     index = _current
     # An index built inside a transaction with uncommitted listing changes serves only that

@@ -45,7 +45,8 @@ VERSION_KEY = "map:directory-version"
 FORMAT = 2
 
 
-def _version() -> str:
+def version() -> str:
+    """The directory's version: a token every listing change replaces."""
     version = cache.get(VERSION_KEY)
     if version is None:
         # Lost (evicted, or a fresh cache): a new token, never an old one reused.
@@ -66,8 +67,7 @@ def directory_changed() -> None:
     """Forget every kept map answer: now, and once more when the transaction commits (once
     per transaction, however many rows it writes)."""
     forget_answers()
-    connection = transaction.get_connection()
-    if connection.in_atomic_block and any(entry[1] is forget_answers for entry in connection.run_on_commit):
+    if transaction.get_connection().in_atomic_block and pending_changes():
         return
     transaction.on_commit(forget_answers)
 
@@ -82,20 +82,20 @@ def kept_in_process(slot: dict, compute: Callable[[], Any]) -> Any:
     if not settings.MAP_CACHE_SECONDS:
         return compute()
     try:
-        version = _version()
+        now = version()
     except Exception:
         logger.exception("Read from the database: the cache did not answer")
         return compute()
     kept = slot.get("kept")
-    if kept is not None and kept[0] == version:
+    if kept is not None and kept[0] == now:
         return kept[1]
     value = compute()
-    if not _pending_changes():
-        slot["kept"] = (version, value)
+    if not pending_changes():
+        slot["kept"] = (now, value)
     return value
 
 
-def _pending_changes() -> bool:
+def pending_changes() -> bool:
     """Whether this connection's transaction has changed listings not yet committed."""
     return any(entry[1] is forget_answers for entry in transaction.get_connection().run_on_commit)
 
@@ -107,7 +107,7 @@ def answer(params: Any, compute: Callable[[], Any], cacheable: bool = True) -> A
         return compute()
     try:
         digest = hashlib.sha256(f"{get_language()}|{params!r}".encode()).hexdigest()
-        key = f"map:{FORMAT}:{_version()}:{digest}"
+        key = f"map:{FORMAT}:{version()}:{digest}"
         kept = cache.get(key)
     except Exception:
         logger.exception("Map answer computed without the cache: the cache did not answer")

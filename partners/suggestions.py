@@ -249,7 +249,7 @@ def current_lexicon() -> Lexicon:
     """The listing words, read again after any listing change (or LEXICON_SECONDS)."""
     global _kept
     try:
-        version = map_cache._version()
+        version = map_cache.version()
     except Exception:
         # Without the cache, only the age says when to read them again.
         logger.exception("Listing words kept without the directory's version: the cache did not answer")

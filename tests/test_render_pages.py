@@ -23,7 +23,7 @@ def listings(db, monkeypatch):
     synthetic.generate(40, seed=5)
     # The test's own transaction holds these rows uncommitted; in a running site they are
     # committed before the next request, which may then keep the vocabularies.
-    monkeypatch.setattr(map_cache, "_pending_changes", lambda: False)
+    monkeypatch.setattr(map_cache, "pending_changes", lambda: False)
     monkeypatch.setattr(vocabulary, "_kept", {})
     monkeypatch.setattr(context_processors, "_examples", {})
 
