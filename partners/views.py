@@ -63,8 +63,9 @@ def search_results(request: HttpRequest) -> HttpResponse:
     page = results.page
     if counts_as_search(request, 0 if page_note else page.number) and could_record(params):
         # Unmet need: counts by filters and week, nothing personal; services not taking new
-        # people do not meet the need.
-        record_search(params, open_result_count(Search(params, vocabulary), results.count))
+        # people do not meet the need. The search the visitor saw (any word, when no service
+        # had every word), so the services left out are among those counted.
+        record_search(params, open_result_count(results.search, results.count))
     # Words that suggest a crisis open the page with crisis help; nothing about it is kept.
     in_crisis = suggests_crisis(params.q)
     counts = results.option_counts

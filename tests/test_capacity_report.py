@@ -144,6 +144,17 @@ def test_a_search_finding_only_services_not_taking_new_people_counts_as_finding_
     assert NeedStat.objects.get(bucket="few").count == 1
 
 
+def test_a_search_shown_any_of_its_words_counts_the_services_shown_not_taking_new_people(client):
+    # No service has both words, so the page shows those with either: the one shown is not
+    # taking new people, so the search met no need.
+    service = make_service("Closed circle", description="Counselling", languages=["ur"])
+    make_service("Elsewhere", description="Gardening", languages=["pl"])
+    record_answer(service, Capacity.CLOSED)
+    page = client.get("/search/", {"language": "ur", "q": "counselling gardening"}, **BROWSER)
+    assert page.context["results"].relaxed and page.context["results"].count == 1
+    assert NeedStat.objects.get().bucket == "none"
+
+
 def test_the_unmet_need_report_leads_with_a_chart_of_the_weeks(moderator_client):
     NeedStat.objects.create(week=THIS_WEEK, language="so", bucket="none", count=5)
     NeedStat.objects.create(week=THIS_WEEK - timedelta(weeks=3), language="so", bucket="few", count=2)
