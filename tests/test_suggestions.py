@@ -5,6 +5,7 @@ SQLite and PostgreSQL (the whole file runs on both)."""
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -276,3 +277,48 @@ def test_the_listing_words_are_read_again_only_after_a_change(listings, django_a
         assert suggestions.current_lexicon() is first
     make_service("Calm minds", description="Mindfulness sessions.")
     assert "mindfulness" in suggestions.current_lexicon().counts
+
+
+# --- Shared between processes ---------------------------------------------------------
+
+
+@pytest.fixture
+def shared(settings, monkeypatch):
+    """A shared cache (as with Redis), and this process as a new one: no listing words yet."""
+    settings.MAP_CACHE_SECONDS = 900
+    monkeypatch.setattr(suggestions, "_kept", None)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_process_takes_the_listing_words_another_has_read_from_the_shared_cache(shared, django_assert_num_queries):
+    make_service("Calm minds", description="Mindfulness sessions.")
+    first = suggestions.current_lexicon()  # read here, and shared
+    suggestions._kept = None  # another process
+    with django_assert_num_queries(0):
+        again = suggestions.current_lexicon()
+    assert again is not first and again.counts == first.counts and again.counts["mindfulness"] == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_after_a_change_the_older_words_answer_while_one_thread_reads_the_new(shared, django_assert_num_queries):
+    make_service("Calm minds", description="Mindfulness sessions.")
+    older = suggestions.current_lexicon()
+    make_service("Hill walks", description="Rambling on the moors.")  # a new version
+    with django_assert_num_queries(0):  # nobody waits for the reading
+        assert suggestions.current_lexicon() is older
+    suggestions._reader.join(timeout=30)
+    with django_assert_num_queries(0):
+        newer = suggestions.current_lexicon()
+    assert "rambling" in newer.counts and "rambling" not in older.counts
+
+
+@pytest.mark.django_db(transaction=True)
+def test_while_another_process_reads_the_new_words_this_one_does_not(shared, monkeypatch):
+    make_service("Calm minds", description="Mindfulness sessions.")
+    older = suggestions.current_lexicon()
+    make_service("Hill walks", description="Rambling on the moors.")
+    version = suggestions.map_cache.version()
+    cache.add(suggestions._cache_key(version, "reading"), 1, 60)  # another process has the lock
+    monkeypatch.setattr(suggestions, "build_lexicon", lambda: pytest.fail("read twice"))
+    assert suggestions.current_lexicon() is older
+    assert not suggestions._reading.locked()
