@@ -97,6 +97,12 @@ def test_on_a_phone_the_crisis_panel_takes_at_most_two_lines_in_every_language(p
         assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
         assert_accessible(phone)
 
+    phone.goto(f"/{code}/no-such-page/" if code else "/no-such-page/")  # an error page has the panel too
+    screenshot(phone, f"phone-panel-{code or 'en'}-404")
+    assert panel_lines(phone)["rows"] <= 2
+    assert on_first_screen(phone, "#error-q")
+    assert_accessible(phone)
+
 
 def test_on_a_phone_the_lines_the_panel_has_no_room_for_are_one_tap_away(phone, services):
     phone.goto("/")
