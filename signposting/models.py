@@ -54,7 +54,10 @@ class CrisisLine(models.Model):
     show_in_panel = models.BooleanField(
         _("on every page"),
         default=True,
-        help_text=_("Shown in the short crisis box at the top of every page. Keep that to four or five lines."),
+        help_text=_(
+            "Shown in the short crisis box at the top of every page, in order. A phone has room for "
+            "the first three, if their names are short; the crisis page shows every line."
+        ),
     )
     order = models.PositiveSmallIntegerField(_("order"), default=100, help_text=_("Lower numbers come first."))
     active = models.BooleanField(_("active"), default=True)

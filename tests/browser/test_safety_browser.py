@@ -9,7 +9,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import assert_accessible
+from directory import languages
+from signposting.crisis import national_lines
+from signposting.models import CrisisLine
+from tests.browser.conftest import PHONE, assert_accessible
 from tests.factories import make_service
 
 EXIT_URL = "https://www.bbc.co.uk/weather"
@@ -39,6 +42,134 @@ def on_first_screen(page: Page, selector: str) -> bool:
 def screenshot(page: Page, name: str) -> None:
     SCREENSHOTS.mkdir(exist_ok=True)
     page.screenshot(path=SCREENSHOTS / f"{name}.png")
+
+
+# The panel's lines of text: the distinct rows its visible text sits on (the title, left to
+# screen readers on a phone, is a 1-pixel box and does not count).
+PANEL_LINES = """() => {
+    const panel = document.querySelector('[data-crisis-panel]');
+    const walker = document.createTreeWalker(panel, NodeFilter.SHOW_TEXT);
+    const rows = [];
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        const range = document.createRange();
+        range.selectNodeContents(node);
+        for (const box of range.getClientRects()) {
+            if (box.height < 4 || box.width < 2) continue;
+            const middle = box.top + box.height / 2;
+            if (!rows.some(row => Math.abs(row - middle) < box.height / 2)) rows.push(middle);
+        }
+    }
+    const style = getComputedStyle(panel);
+    return {
+        rows: rows.length,
+        height: panel.getBoundingClientRect().height,
+        lineHeight: parseFloat(style.lineHeight),
+        padding: parseFloat(style.paddingBlockStart) + parseFloat(style.paddingBlockEnd),
+    };
+}"""
+
+
+def panel_lines(page: Page) -> dict:
+    return page.evaluate(PANEL_LINES)
+
+
+def visible_panel_links(page: Page) -> list[str]:
+    links = page.locator("[data-crisis-panel] a")
+    return [links.nth(i).get_attribute("href") for i in range(links.count()) if links.nth(i).is_visible()]
+
+
+@pytest.mark.parametrize("code", [""] + [language.code for language in languages.TRANSLATED])
+def test_on_a_phone_the_crisis_panel_takes_at_most_two_lines_in_every_language(phone, services, code):
+    for path, name in [("/", "home"), ("/search/?q=counselling", "results")]:
+        phone.goto(f"/{code}{path}" if code else path)
+        screenshot(phone, f"phone-panel-{code or 'en'}-{name}")
+        lines = panel_lines(phone)
+        assert lines["rows"] <= 2, f"{code or 'en'} {path}: the crisis panel takes {lines['rows']} lines"
+        assert lines["height"] <= 2 * lines["lineHeight"] + lines["padding"] + 1
+        # The emergency number first, then the next lines in the moderators' order, and the
+        # way to the rest; every one of them on the first screen, with no sideways scrolling.
+        expected = ["tel:999", "tel:111", "tel:116123", f"/{code}/crisis/" if code else "/crisis/"]
+        assert visible_panel_links(phone) == expected
+        for href in expected:
+            assert on_first_screen(phone, f"[data-crisis-panel] a[href='{href}']")
+        assert on_first_screen(phone, "[data-exit-link]")
+        assert on_first_screen(phone, "#id_q"), f"{code or 'en'} {path}: the search box is off the first screen"
+        assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        assert_accessible(phone)
+
+    phone.goto(f"/{code}/no-such-page/" if code else "/no-such-page/")  # an error page has the panel too
+    screenshot(phone, f"phone-panel-{code or 'en'}-404")
+    assert panel_lines(phone)["rows"] <= 2
+    assert on_first_screen(phone, "#error-q")
+    assert_accessible(phone)
+
+
+def test_on_a_phone_the_lines_the_panel_has_no_room_for_are_one_tap_away(phone, services):
+    phone.goto("/")
+    shout = phone.locator("[data-crisis-panel] a[href^='sms:85258']")
+    expect(shout).to_be_hidden()
+    phone.locator("[data-crisis-panel]").get_by_role("link", name="More crisis help").click()
+    expect(phone).to_have_url(re.compile(r"/crisis/$"))
+    expect(phone.get_by_role("link", name="Shout: text SHOUT to 85258")).to_be_visible()
+
+
+def test_on_a_desktop_the_panel_shows_every_line(page, services):
+    page.goto("/")
+    panel = page.locator("[data-crisis-panel]")
+    expect(panel.get_by_text("Need help now?")).to_be_visible()
+    for name in ["Emergency: call 999", "NHS: call 111, option 2", "Samaritans: call 116 123"]:
+        expect(panel.get_by_role("link", name=name)).to_be_visible()
+    shout = panel.get_by_role("link", name="Shout: text SHOUT to 85258")
+    expect(shout).to_be_visible()
+    expect(shout).to_have_attribute("href", "sms:85258?&body=SHOUT")
+
+
+def test_on_a_phone_the_panel_follows_the_moderators_order(phone, services):
+    # Live-server tests empty the tables, so seed the national lines as migration 0002 does.
+    for line in national_lines():
+        line.save()
+    CrisisLine.objects.create(name="Bradford Safe Space", number="01632 960 111", order=15)
+    phone.goto("/")
+    assert visible_panel_links(phone) == ["tel:999", "tel:01632960111", "tel:111", "/crisis/"]
+    expect(phone.get_by_role("link", name="Bradford Safe Space: call 01632 960 111")).to_be_visible()
+    # (Two lines are a budget for short names: this one's long name and number take a third.)
+
+
+def test_crisis_panel_links_are_tap_targets_of_at_least_24_pixels(phone, services):
+    phone.goto("/")
+    links = phone.locator("[data-crisis-panel] a")
+    for i in range(links.count()):
+        if links.nth(i).is_visible():
+            box = links.nth(i).bounding_box()
+            assert box["width"] >= 24 and box["height"] >= 24, links.nth(i).text_content()
+
+
+def test_a_number_in_the_panel_reads_left_to_right_in_urdu(phone, services):
+    phone.goto("/ur/")
+    samaritans = phone.locator("[data-crisis-panel] a[href='tel:116123']")
+    expect(samaritans).to_have_text("116 123")
+    assert samaritans.evaluate("el => getComputedStyle(el).direction") == "ltr"
+
+
+@pytest.mark.parametrize("code", ["", "pl", "ur"])
+def test_the_crisis_panel_reflows_at_320_pixels_and_with_wider_text_spacing(phone, services, code):
+    phone.set_viewport_size({"width": 320, "height": 700})
+    phone.goto(f"/{code}/" if code else "/")
+    # WCAG 1.4.12's spacing, from a constructed style sheet (the page's CSP allows no inline style).
+    phone.evaluate(
+        """() => {
+            const sheet = new CSSStyleSheet();
+            sheet.replaceSync('* { line-height: 1.5 !important; letter-spacing: 0.12em !important; '
+                + 'word-spacing: 0.16em !important; } p { margin-block-end: 2em !important; }');
+            document.adoptedStyleSheets = [sheet];
+        }"""
+    )
+    screenshot(phone, f"phone-320-spacing-{code or 'en'}")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 320
+    panel = phone.locator("[data-crisis-panel]").bounding_box()
+    for href in ["tel:999", "tel:111", "tel:116123"]:
+        link = phone.locator(f"[data-crisis-panel] a[href='{href}']").bounding_box()
+        assert panel["x"] <= link["x"] and link["x"] + link["width"] <= panel["x"] + panel["width"]
 
 
 @pytest.mark.parametrize(("path", "name"), [("/", "home"), ("/search/?q=counselling", "results")])
