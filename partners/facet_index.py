@@ -16,19 +16,21 @@ the six link tables cost up to 600 ms of database CPU a results page at 100,000 
 
 A search takes the *core* set (the conditions that are not filters of options: keywords,
 place, map area, open now, taking new people, age) either from the index (no such
-condition but age: no SQL at all) or as the ids one SQL statement finds, and:
+condition but age or a place: no SQL at all) or as the ids one SQL statement finds, and:
 
     count for option o of filter F = |core & (every other filter in use) & o|
 
 with the meanings of `facet_q` and `counting._read_counts`: a community also counts the
 services for all racialised communities, women and men also count "anyone", and a
-language offered two ways is one service (one bit). Without words or a place the page
-comes from the matching set's bits in position order (split into groups first for a
-language search: fresher listings, then staff who speak it); otherwise the core
-statement (which leaves "the public sees it" to the index) also reads the rank and the
-nearest distance, freshness and staff speakers come from bitsets, and the page is the
-first rows of that order here, ties broken by the position, as the SQL breaks them by
-name and id.
+language offered two ways is one service (one bit). A place comes from the places kept
+in memory (partners.place_index, loaded on the first place search): its set is ANDed with
+the rest of the core, nearest first is worked out there, and any other order's page gets
+each service's nearest distance from there too. Without words the page comes from the
+matching set's bits in position order (split into groups first for a language search:
+fresher listings, then staff who speak it); otherwise the core statement (which leaves
+"the public sees it" to the index) also reads the rank, freshness and staff speakers come
+from bitsets, and the page is the first rows of that order here, ties broken by the
+position, as the SQL breaks them by name and id.
 
 Kept per process, and only where a shared cache exists (settings.MAP_CACHE_SECONDS non
 zero, as partners.map_cache): every listing change replaces the directory version and the
@@ -302,12 +304,12 @@ class FacetIndex:
         return sum(1 for pk in closed if (i := get(pk)) is not None and members[i >> 3] >> (i & 7) & 1)
 
     def matched_without_sql(self, search) -> int | None:
-        """The services matching a search, when that needs no SQL (no keywords, place, map
-        area, open now or taking new people); else None."""
+        """The services matching a search, when that needs no SQL (no keywords, map area,
+        open now or taking new people: a place is in memory); else None."""
         from .search import FACETS
 
         params = search.params
-        if params.q or params.place or params.bbox or params.open_now or params.taking_new:
+        if params.q or params.bbox or params.open_now or params.taking_new:
             return None
         core, _rows = self._core(search, None)
         for facet in FACETS:
