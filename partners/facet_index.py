@@ -386,21 +386,19 @@ class FacetIndex:
         # of its Python time.
         columns = list(zip(*found, strict=True)) if found else [(), *([()] * len(fields))]
         positions = list(map(self.position.get, columns[0]))
-        if near is not None:
-            # Only the services near the place (the others become None, dropped below).
-            inside = _flags(near, self.size, _SET_LAST)
-            positions = [i if i is not None and inside[i] else None for i in positions]
         if None in positions:
             # Services the index does not number are not public (or were written without
             # a signal, and cannot be counted): dropped here.
             kept = [n for n, i in enumerate(positions) if i is not None]
             positions = [positions[n] for n in kept]
             columns = [[column[n] for n in kept] for column in columns]
-        table = {"pk": columns[0], "position": positions}
+        # "bits": the rows' own set; with a place, the core is only those near it (the page
+        # keeps only the rows of the matching set).
+        table = {"pk": columns[0], "position": positions, "bits": _bits(positions, self.size)}
         if fields:
             ranks = columns[1]
             table["rank"] = ranks if None not in ranks else [rank or 0 for rank in ranks]
-        return _bits(positions, self.size), table
+        return table["bits"] if near is None else table["bits"] & near, table
 
     # --- The place part (partners.place_index) --------------------------------------
 
@@ -428,7 +426,7 @@ class FacetIndex:
         params = search.params
         if params.place and params.effective_sort == DISTANCE:
             return [(self.ids[i], d) for i, d in self._nearest_first(search, matched, start, size)]
-        positions = self._page_positions(search, core, matched, rows, start, size)
+        positions = self._page_positions(search, matched, rows, start, size)
         if params.place:
             nearest = self.places().nearest(params.place, params.radius, positions)
             return [(self.ids[i], d) for i, d in zip(positions, nearest, strict=True)]
@@ -463,7 +461,7 @@ class FacetIndex:
                 break
         return found
 
-    def _page_positions(self, search, core: int, matched: int, rows: dict | None, start: int, size: int) -> list[int]:
+    def _page_positions(self, search, matched: int, rows: dict | None, start: int, size: int) -> list[int]:
         """The positions of the page's services in an order with no distance in it."""
         if rows is None:
             found: list[int] = []
@@ -479,8 +477,8 @@ class FacetIndex:
             return found
         positions = rows["position"]
         chosen = range(len(positions))
-        if matched != core:
-            # Some filters are in use: only the rows they keep.
+        if matched != rows["bits"]:
+            # Some filters (or a place) are in use: only the rows they keep.
             inside = _flags(matched, self.size, _SET_LAST)
             chosen = [n for n, flag in enumerate(map(inside.__getitem__, positions)) if flag]
 
