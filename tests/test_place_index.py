@@ -192,3 +192,17 @@ def test_nearest_first_and_the_services_near_are_those_of_measuring_every_place(
         assert grid.closest(centre, radius, members, count) == expected
         page = [pk for _d, pk in expected[:10]]
         assert grid.nearest(centre, radius, page) == [nearest[pk] for pk in page]
+
+
+def test_a_place_moved_away_leaves_the_next_place_search(places):
+    vocabulary = Vocabulary.load()
+    centre = CENTRES[0]
+    params = SearchParams(place=centre, radius=1.0, sort="distance")
+    here = make_location(latitude=centre.latitude + 0.001, longitude=centre.longitude)
+    make_service("Moving", locations=[here])
+    before = Search(params, vocabulary).counts(FACETS, page=1)
+    here.latitude += 1.0
+    here.save()
+    found, expected = both_ways(params, vocabulary)
+    assert found == expected
+    assert found[0] == before.total - 1
