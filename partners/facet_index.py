@@ -16,19 +16,21 @@ the six link tables cost up to 600 ms of database CPU a results page at 100,000 
 
 A search takes the *core* set (the conditions that are not filters of options: keywords,
 place, map area, open now, taking new people, age) either from the index (no such
-condition but age: no SQL at all) or as the ids one SQL statement finds, and:
+condition but age or a place: no SQL at all) or as the ids one SQL statement finds, and:
 
     count for option o of filter F = |core & (every other filter in use) & o|
 
 with the meanings of `facet_q` and `counting._read_counts`: a community also counts the
 services for all racialised communities, women and men also count "anyone", and a
-language offered two ways is one service (one bit). Without words or a place the page
-comes from the matching set's bits in position order (split into groups first for a
-language search: fresher listings, then staff who speak it); otherwise the core
-statement (which leaves "the public sees it" to the index) also reads the rank and the
-nearest distance, freshness and staff speakers come from bitsets, and the page is the
-first rows of that order here, ties broken by the position, as the SQL breaks them by
-name and id.
+language offered two ways is one service (one bit). A place comes from the places kept
+in memory (partners.place_index, loaded on the first place search): its set is ANDed with
+the rest of the core, nearest first is worked out there, and any other order's page gets
+each service's nearest distance from there too. Without words the page comes from the
+matching set's bits in position order (split into groups first for a language search:
+fresher listings, then staff who speak it); otherwise the core statement (which leaves
+"the public sees it" to the index) also reads the rank, freshness and staff speakers come
+from bitsets, and the page is the first rows of that order here, ties broken by the
+position, as the SQL breaks them by name and id.
 
 Kept per process, and only where a shared cache exists (settings.MAP_CACHE_SECONDS non
 zero, as partners.map_cache): every listing change replaces the directory version and the
@@ -46,16 +48,16 @@ from collections import defaultdict, deque
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from itertools import chain, repeat
-from operator import is_, neg
+from operator import neg
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connection, connections
-from django.db.models import Min, Value
-from django.db.models.expressions import RawSQL
+from django.db.models import Value
 
 from . import map_cache
 from .capacity import known_q
 from .models import Capacity, LanguageProvision, ServiceLanguage
+from .place_index import PlaceIndex
 
 logger = logging.getLogger(__name__)
 
@@ -154,6 +156,9 @@ class FacetIndex:
         }
         # Connection for which the index holds changes not yet committed (see `current`).
         self.provisional_for = None
+        # The places (partners.place_index), loaded when first needed: see `places`.
+        self._places: PlaceIndex | None = None
+        self._places_lock = threading.Lock()
 
     @classmethod
     def build(cls, version: str) -> FacetIndex:
@@ -299,12 +304,12 @@ class FacetIndex:
         return sum(1 for pk in closed if (i := get(pk)) is not None and members[i >> 3] >> (i & 7) & 1)
 
     def matched_without_sql(self, search) -> int | None:
-        """The services matching a search, when that needs no SQL (no keywords, place, map
-        area, open now or taking new people); else None."""
+        """The services matching a search, when that needs no SQL (no keywords, map area,
+        open now or taking new people: a place is in memory); else None."""
         from .search import FACETS
 
         params = search.params
-        if params.q or params.place or params.bbox or params.open_now or params.taking_new:
+        if params.q or params.bbox or params.open_now or params.taking_new:
             return None
         core, _rows = self._core(search, None)
         for facet in FACETS:
@@ -349,37 +354,23 @@ class FacetIndex:
     def _core(self, search, page: int | None) -> tuple[int, dict | None]:
         """The services meeting every condition that is not a filter of options, and (when
         SQL was needed) their columns, one entry per service in the same order: "pk",
-        "position" (in the index), "rank" (when a search with words is ordered by
-        relevance) and "nearest" (the nearest distance, when there is a place)."""
+        "position" (in the index) and "rank" (when a search with words is ordered by
+        relevance). A place comes from the places in memory (`_near`), never from SQL."""
         from .search.params import RELEVANCE
-        from .search.place import near_locations
 
         params = search.params
-        if not (params.q or params.place or params.bbox or params.open_now or params.taking_new):
-            core = self.everything
+        near = self._near(search)
+        if not (params.q or params.bbox or params.open_now or params.taking_new):
+            core = self.everything if near is None else near
             if params.age is not None:
                 core &= self.age(params.age)
-            if page is None or self._groups(search, 0) is not None:
+            if page is None or params.place or self._groups(search, 0) is not None:
                 return core, None
         sort = params.effective_sort
-        want_near = page is not None and bool(params.place)
         # Not "the public sees it": the index numbers only public services, and drops the
         # others below (measured at 100,000 services: the join with the organisations
         # and the status checks were a third of a keyword search's statement).
-        queryset = search.matching(facets=False, public=False)
-        near, near_params = "", []
-        if want_near:
-            # As counting.counts: each service's nearest place within the radius, worked out once.
-            nearest = (
-                near_locations(params.place, params.radius)
-                .values("service_id")
-                .annotate(nearest=Min("distance"))
-                .order_by()
-            )
-            near, near_params = nearest.query.sql_with_params()
-            queryset = search.matching(
-                facets=False, near=RawSQL("SELECT service_id FROM search_near", []), public=False
-            )
+        queryset = search.matching(facets=False, public=False, place=False)
         fields = []
         if page is not None and sort == RELEVANCE and search.engine is not None:
             # Only the rank: freshness and the languages staff speak are in the index.
@@ -387,22 +378,13 @@ class FacetIndex:
             fields = ["rank"]
         # Read with a plain cursor: tens of thousands of rows need no per-row conversion.
         statement, statement_params = queryset.order_by().values_list("pk", *fields).query.sql_with_params()
-        if want_near:
-            quote = connection.ops.quote_name
-            # Hand-written as counting.counts (measured there): the nearest distance joined once.
-            statement = (
-                f"WITH search_near (service_id, nearest) AS ({near}) "  # noqa: S608
-                f"SELECT c.*, n.nearest FROM ({statement}) c LEFT JOIN search_near n "
-                f"ON n.service_id = c.{quote('pk')}"
-            )
-            statement_params = (*near_params, *statement_params)
         with connection.cursor() as cursor:
             cursor.execute(statement, statement_params)
             found = cursor.fetchall()
         # Column by column, each worked out by `map` and `zip` (loops in C): at 100,000
         # services a search reads up to 80,000 rows, and a Python loop per row was most
         # of its Python time.
-        columns = list(zip(*found, strict=True)) if found else [(), *([()] * len(fields)), *([()] * want_near)]
+        columns = list(zip(*found, strict=True)) if found else [(), *([()] * len(fields))]
         positions = list(map(self.position.get, columns[0]))
         if None in positions:
             # Services the index does not number are not public (or were written without
@@ -410,18 +392,77 @@ class FacetIndex:
             kept = [n for n, i in enumerate(positions) if i is not None]
             positions = [positions[n] for n in kept]
             columns = [[column[n] for n in kept] for column in columns]
-        table = {"pk": columns[0], "position": positions}
+        # "bits": the rows' own set; with a place, the core is only those near it (the page
+        # keeps only the rows of the matching set).
+        table = {"pk": columns[0], "position": positions, "bits": _bits(positions, self.size)}
         if fields:
             ranks = columns[1]
             table["rank"] = ranks if None not in ranks else [rank or 0 for rank in ranks]
-        if want_near:
-            table["nearest"] = columns[-1]
-        return _bits(positions, self.size), table
+        return table["bits"] if near is None else table["bits"] & near, table
+
+    # --- The place part (partners.place_index) --------------------------------------
+
+    def places(self) -> PlaceIndex:
+        """The public services' places, loaded on the first place search of this version
+        (one query) or by the background build."""
+        if self._places is None:
+            with self._places_lock:
+                if self._places is None:
+                    self._places = PlaceIndex.build(self.position, self.size)
+        return self._places
+
+    def _near(self, search) -> int | None:
+        """The place core: the services with a place within the radius or none at all (as
+        `Search.matching`'s place condition); None without a place."""
+        params = search.params
+        return self.places().near(params.place, params.radius) if params.place else None
 
     def _page(self, search, core: int, matched: int, rows: dict | None, start: int, size: int) -> list:
         """(pk, distance) of the page's services, in the order of `Search.ordering`; rows:
-        the columns from `_core`, or None when the order comes from the index alone."""
+        the columns from `_core`, or None when the order comes from the index alone. With a
+        place, the distance is each service's nearest (None for a service with no place)."""
+        from .search.params import DISTANCE
+
         params = search.params
+        if params.place and params.effective_sort == DISTANCE:
+            return [(self.ids[i], d) for i, d in self._nearest_first(search, matched, start, size)]
+        positions = self._page_positions(search, matched, rows, start, size)
+        if params.place:
+            nearest = self.places().nearest(params.place, params.radius, positions)
+            return [(self.ids[i], d) for i, d in zip(positions, nearest, strict=True)]
+        return [(self.ids[i], None) for i in positions]
+
+    def _nearest_first(self, search, matched: int, start: int, size: int) -> list[tuple[int, float | None]]:
+        """(position, distance) of a page nearest first: `Search.ordering` ("remote",
+        "very_stale", "distance", name) as four groups, the first two by distance."""
+        params = search.params
+        places = self.places()
+        stale, remote = self.very_stale(), places.remote
+        near = matched & ~remote
+        found: list[tuple[int, float | None]] = []
+        for group, by_distance in (
+            (near & ~stale, True),
+            (near & stale, True),
+            (matched & remote & ~stale, False),
+            (matched & remote & stale, False),
+        ):
+            n = group.bit_count()
+            if start >= n:
+                start -= n
+                continue
+            wanted = size - len(found)
+            if by_distance:
+                closest = places.closest(params.place, params.radius, group, start + wanted)[start:]
+                found += [(i, d) for d, i in closest]
+            else:
+                found += [(i, None) for i in _positions_from(group, start, wanted)]
+            start = 0
+            if len(found) >= size:
+                break
+        return found
+
+    def _page_positions(self, search, matched: int, rows: dict | None, start: int, size: int) -> list[int]:
+        """The positions of the page's services in an order with no distance in it."""
         if rows is None:
             found: list[int] = []
             for group in self._groups(search, matched):
@@ -433,11 +474,11 @@ class FacetIndex:
                 start = 0
                 if len(found) == size:
                     break
-            return [(self.ids[i], None) for i in found]
+            return found
         positions = rows["position"]
         chosen = range(len(positions))
-        if matched != core:
-            # Some filters are in use: only the rows they keep.
+        if matched != rows["bits"]:
+            # Some filters (or a place) are in use: only the rows they keep.
             inside = _flags(matched, self.size, _SET_LAST)
             chosen = [n for n, flag in enumerate(map(inside.__getitem__, positions)) if flag]
 
@@ -451,13 +492,7 @@ class FacetIndex:
         for name in search.ordering():
             if name in ("name", "pk"):
                 break
-            if name == "remote":
-                keys.append(map(is_, column(rows["nearest"]), repeat(None)))
-            elif name == "distance":
-                # After "remote", so only compared between services with a place (two
-                # services with none are equal here: None == None).
-                keys.append(column(rows["nearest"]))
-            elif name == "-rank":
+            if name == "-rank":
                 if search.engine is not None:
                     keys.append(map(neg, column(rows["rank"])))
             elif name in ("very_stale", "-speaks"):
@@ -471,9 +506,8 @@ class FacetIndex:
                 keys.append(map(flags.__getitem__, column(positions)))
             else:
                 raise ValueError(f"Unknown order {name!r}")
-        listed = heapq.nsmallest(start + size, zip(*keys, column(positions), chosen, strict=True))[start:]
-        pks, nearest = rows["pk"], rows.get("nearest")
-        return [(pks[key[-1]], nearest[key[-1]] if params.place else None) for key in listed]
+        listed = heapq.nsmallest(start + size, zip(*keys, column(positions), strict=True))[start:]
+        return [key[-1] for key in listed]
 
 
 # --- The index of this process -------------------------------------------------------
@@ -557,7 +591,9 @@ def _build_in_background(version: str) -> None:
     """Build the index in this thread (holding `_lock`), then close the thread's connection."""
     global _current
     try:
-        _current = FacetIndex.build(version)
+        index = FacetIndex.build(version)
+        index.places()  # here rather than in a visitor's place search
+        _current = index
     except Exception:
         logger.exception("The facet index was not built: option counts stay with SQL")
     finally:

@@ -47,11 +47,13 @@ class Search:
         facets: bool = True,
         near: Expression | None = None,
         public: bool = True,
+        place: bool = True,
     ) -> QuerySet[Service]:
         """The services matching every condition (but one filter, or no filters at all);
         near: the ids of the services with a place within the radius, if already known;
         public=False leaves out "the public sees it", for a caller that keeps only the
-        public services itself (the facet index, which numbers only those)."""
+        public services itself (the facet index, which numbers only those); place=False
+        leaves out the place, for a caller that applies it itself (the facet index again)."""
         params = self.params
         queryset = public_services() if public else Service.objects.all()
         if facets:
@@ -64,7 +66,7 @@ class Search:
             queryset = queryset.open_at(self.now)
         if params.taking_new:
             queryset = queryset.filter(taking_new_people_q())
-        if params.place:
+        if params.place and place:
             if near is None:
                 near = near_locations(params.place, params.radius).values("service_id")
             queryset = queryset.filter(Q(pk__in=near) | remote_q())

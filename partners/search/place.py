@@ -14,6 +14,7 @@ and it needs extensions and hand-written SQL. So there is no such index. PostGIS
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Iterator
 
 from django.db.models import Expression, F, FloatField, Q, QuerySet, Value
 from django.db.models.functions import ASin, Cos, Least, Power, Radians, Sin, Sqrt
@@ -41,6 +42,40 @@ def haversine(
     a = Power(Sin(half_dlat), 2) + Value(math.cos(lat1)) * Cos(Radians(F(lat_field))) * Power(Sin(half_dlon), 2)
     # Least(): rounding must never push asin() out of its domain.
     return Value(2 * earth_radius) * ASin(Sqrt(Least(a, Value(1.0))), output_field=FloatField())
+
+
+def haversine_twin(latitude: float, longitude: float, earth_radius: float = EARTH_RADIUS_MILES):
+    """`haversine` worked out in Python, for the places held in memory (partners.place_index):
+    the same operations in the same order on the same doubles, with the same C library's
+    sin, cos, pow, sqrt and asin as PostgreSQL's and SQLite's (Django's) functions, so the
+    distances are the very floats the SQL gives (tests/test_place_index.py checks them).
+
+    Returns distance(*prepared_point(latitude, longitude)): the distance from this place to
+    a point, from what `prepared_point` worked out once per point. Change both rules together."""
+    lat1 = math.radians(latitude)
+    lon1 = math.radians(longitude)
+    cos_lat1 = math.cos(lat1)
+    twice_radius = 2 * earth_radius
+    sin, power, sqrt, asin = math.sin, math.pow, math.sqrt, math.asin
+
+    def distance(lat_r: float, lon_r: float, cos_lat: float) -> float:
+        a = power(sin((lat_r - lat1) / 2.0), 2) + cos_lat1 * cos_lat * power(sin((lon_r - lon1) / 2.0), 2)
+        return twice_radius * asin(sqrt(min(a, 1.0)))
+
+    return distance
+
+
+def prepared_point(latitude: float, longitude: float) -> tuple[float, float, float]:
+    """What `haversine_twin` needs of a point: radians(latitude), radians(longitude) and
+    cos(radians(latitude)), as the SQL works them out."""
+    lat_r = math.radians(latitude)
+    return lat_r, math.radians(longitude), math.cos(lat_r)
+
+
+def prepared_points(latitudes: Iterable[float], longitudes: Iterable[float]) -> tuple[Iterator[float], ...]:
+    """`prepared_point` of many points, as three columns (each worked out by `map`)."""
+    lat_r = list(map(math.radians, latitudes))
+    return iter(lat_r), map(math.radians, longitudes), map(math.cos, lat_r)
 
 
 def distance_box(latitude: float, longitude: float, radius: float) -> tuple[float, float, float, float]:
