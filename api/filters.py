@@ -16,6 +16,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
 from functools import cached_property
+from operator import itemgetter
 
 import django_filters
 from django import forms
@@ -518,7 +519,7 @@ def keyword_matches(index, keywords: Keywords) -> int:
     )
     with connection.cursor() as cursor:
         cursor.execute(statement, params)
-        return index.bits_of(row[0] for row in cursor.fetchall())
+        return index.bits_of(map(itemgetter(0), cursor.fetchall()))
 
 
 class OrganisationFilter(django_filters.FilterSet):

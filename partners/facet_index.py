@@ -317,7 +317,10 @@ class FacetIndex:
     def bits_of(self, pks: Iterable[int]) -> int:
         """The bitset of the given services; those the index does not number (not public)
         are left out, as the API's list leaves them out."""
-        return _bits([i for i in map(self.position.get, pks) if i is not None], self.size)
+        positions = list(map(self.position.get, pks))
+        if None in positions:
+            positions = [i for i in positions if i is not None]
+        return _bits(positions, self.size)
 
     def ids_from(self, matched: int, start: int, count: int, after: int = -1) -> list[int]:
         """The ids of the services of `matched` number start, start + 1, ... in name order
