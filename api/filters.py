@@ -513,7 +513,9 @@ def keyword_matches(index, keywords: Keywords) -> int:
     """The public services matching every keyword, as a bitset of the facet index: the ids
     of one statement with the keyword conditions alone (no join, no order; the index knows
     which services are public and their order), read with a plain cursor (tens of
-    thousands of rows need no per-row conversion)."""
+    thousands of rows need no per-row conversion). When the index has its own keyword
+    bitset (FacetIndex.keyword_matches, for the public search), this body becomes
+    `return index.keyword_matches(keywords, every=True)`."""
     statement, params = (
         Service.objects.filter(engine.keywords_q(keywords)).order_by().values_list("pk").query.sql_with_params()
     )

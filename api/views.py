@@ -221,10 +221,7 @@ def index_page(
         after_position = index.position.get(after.pk, -1)
         # The cursor's service still has the cursor's name: "after (name, id)" is "after
         # its position". Else the database must compare the names (after_q).
-        if (
-            after_position < 0
-            or Service.objects.filter(pk=after.pk).values_list("name", flat=True).first() != after.name
-        ):
+        if after_position < 0 or _name_of(after.pk) != after.name:
             return None
         page, start = after.page, 0
     # One service more than the page says whether a next page exists.
@@ -234,11 +231,8 @@ def index_page(
     loaded = fetch.in_bulk(page_ids) if page_ids else {}
     if len(ids) > per_page:
         last = ids[per_page - 1]
-        name = (
-            loaded[last].name
-            if last in loaded
-            else Service.objects.filter(pk=last).values_list("name", flat=True).first()
-        )
+        # As the SQL path, the name read with the page (a service hidden meanwhile: read now).
+        name = loaded[last].name if last in loaded else _name_of(last)
         if name is not None:
             next_cursor = Cursor(page=page + 1, name=name, pk=last).encode()
     contents = [to_document(loaded[pk]) for pk in page_ids if pk in loaded]
