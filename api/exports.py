@@ -23,7 +23,7 @@ def hsds_files(site: hsds.Site) -> dict[str, list[dict]]:
         "service_at_locations.json": [
             hsds.service_at_location_document(service, location, site)
             for service in services
-            for location in service.locations.all()
+            for location in hsds.related(service, "locations")
         ],
         "taxonomies.json": [hsds.taxonomy_document(taxonomy, site) for taxonomy in TAXONOMIES],
         "taxonomy_terms.json": [hsds.term_document(term, site) for term in all_terms()],

@@ -16,20 +16,24 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
 from functools import cached_property
+from operator import itemgetter
 
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import Count, F, Min, Q, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation.trans_real import parse_accept_lang_header
+from django_filters.constants import EMPTY_VALUES
 
 from partners import search as engine
 from partners.languages import base_code, is_translation_language, translation_languages
 from partners.models import Organisation, Service
 from partners.postcodes import Place, lookup
+from partners.search.keywords import Keywords
 
 from .taxonomies import Taxonomy, Term, services_in_taxonomy, services_with_term, taxonomy_by_id, terms_by_id
 
@@ -462,6 +466,29 @@ class ServiceFilter(django_filters.FilterSet):
         self.searched = True
         return queryset.filter(engine.keywords_q(keywords))
 
+    def matched_in(self, index) -> int | None:
+        """The services these filters select, as a bitset of the facet index
+        (partners.facet_index), with the meanings of the SQL filters above: the registry's
+        filters and an age from the index's own sets, keywords by their matching ids; None
+        when a filter in use is not one of those (the SQL path answers). Call after
+        validation (check)."""
+        matched = index.everything
+        for name, value in self.form.cleaned_data.items():
+            if value in EMPTY_VALUES:
+                continue  # as django-filter: an empty value filters nothing
+            if name in engine.FILTERS:
+                matched &= index.chosen(name, value, self.vocabulary)
+            elif name == "age":
+                matched &= index.age(value)
+            elif name == "search":
+                keywords = engine.parse_keywords(" ".join(words(value)), self.vocabulary)
+                if keywords:
+                    self.searched = True
+                    matched &= keyword_matches(index, keywords)
+            else:
+                return None
+        return matched
+
     def filter_terms(self, queryset: QuerySet, name: str, value: list[Term]) -> QuerySet:
         condition = Q()
         for term in value:
@@ -480,6 +507,21 @@ class ServiceFilter(django_filters.FilterSet):
 
     def filter_age(self, queryset: QuerySet, name: str, value: int) -> QuerySet:
         return queryset.filter(engine.age_q(value))
+
+
+def keyword_matches(index, keywords: Keywords) -> int:
+    """The public services matching every keyword, as a bitset of the facet index: the ids
+    of one statement with the keyword conditions alone (no join, no order; the index knows
+    which services are public and their order), read with a plain cursor (tens of
+    thousands of rows need no per-row conversion). When the index has its own keyword
+    bitset (FacetIndex.keyword_matches, for the public search), this body becomes
+    `return index.keyword_matches(keywords, every=True)`."""
+    statement, params = (
+        Service.objects.filter(engine.keywords_q(keywords)).order_by().values_list("pk").query.sql_with_params()
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        return index.bits_of(map(itemgetter(0), cursor.fetchall()))
 
 
 class OrganisationFilter(django_filters.FilterSet):

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from directory.errors import RETRY_AFTER_SECONDS
-from partners import map_cache
+from partners import facet_index, map_cache
 from partners.languages import translation_languages
 from partners.models import Organisation, Service
 
@@ -162,7 +162,6 @@ def page_of(
         total = count(read_every)
     else:
         total = count()
-    total_pages = math.ceil(total / per_page)
     if after is not None:
         rows = rows.filter(after_q(after))
     next_cursor = None
@@ -182,6 +181,11 @@ def page_of(
         ids = [row[0] for row in found[:per_page]]
         loaded = fetch.in_bulk(ids) if ids else {}
         contents = [to_document(loaded[pk]) for pk in ids if pk in loaded]
+    return _answer(total, page, per_page, contents, keyset, next_cursor)
+
+
+def _answer(total: int, page: int, per_page: int, contents: list, keyset: bool, next_cursor: str | None) -> dict:
+    total_pages = math.ceil(total / per_page)
     answer = {
         "total_items": total,
         "total_pages": total_pages,
@@ -195,6 +199,48 @@ def page_of(
     if keyset:
         answer["next_cursor"] = next_cursor
     return answer
+
+
+def index_page(
+    index: facet_index.FacetIndex,
+    matched: int,
+    page: int,
+    per_page: int,
+    to_document: Callable,
+    fetch: QuerySet,
+    after: Cursor | None = None,
+) -> dict | None:
+    """What page_of answers for rows in name order (keyset), from the facet index: the
+    services of `matched` (a bitset of the index, numbered in the order name, id) are
+    counted and paged there, and only the page's services are read. None when `after` is a
+    cursor the index cannot place (its service renamed or no longer public): page_of
+    answers it by SQL."""
+    total = matched.bit_count()
+    start, after_position = (page - 1) * per_page, -1
+    if after is not None:
+        after_position = index.position.get(after.pk, -1)
+        # The cursor's service still has the cursor's name: "after (name, id)" is "after
+        # its position". Else the database must compare the names (after_q).
+        if after_position < 0 or _name_of(after.pk) != after.name:
+            return None
+        page, start = after.page, 0
+    # One service more than the page says whether a next page exists.
+    ids = [] if start >= total else index.ids_from(matched, start, per_page + 1, after_position)
+    next_cursor = None
+    page_ids = ids[:per_page]
+    loaded = fetch.in_bulk(page_ids) if page_ids else {}
+    if len(ids) > per_page:
+        last = ids[per_page - 1]
+        # As the SQL path, the name read with the page (a service hidden meanwhile: read now).
+        name = loaded[last].name if last in loaded else _name_of(last)
+        if name is not None:
+            next_cursor = Cursor(page=page + 1, name=name, pk=last).encode()
+    contents = [to_document(loaded[pk]) for pk in page_ids if pk in loaded]
+    return _answer(total, page, per_page, contents, True, next_cursor)
+
+
+def _name_of(pk: int) -> str | None:
+    return Service.objects.filter(pk=pk).values_list("name", flat=True).first()
 
 
 def _page_rows(rows: QuerySet, keyset: bool) -> QuerySet:
@@ -298,21 +344,36 @@ def services(request: HttpRequest) -> HttpResponse:
     place = check(PlaceForm(request.GET))
     cursor = check(CursorForm(request.GET))["cursor"]
     filters = ServiceFilter(request.GET, queryset=hsds.published_services())
-    rows = filters.qs
-    if place["postcode"]:
-        rows = services_near(rows, place["postcode"], place["proximity"])
-    else:
-        rows = rows.order_by("name", "pk")  # the order of the index service_public_order
+    if not filters.is_valid():
+        check(filters.form)
     # A page's documents are loaded by id after the page's ids are found (page_of).
     documents = hsds.published_services()
     site = hsds.Site.for_request(request)
     if options["minimal"]:
-        rows, documents = rows.prefetch_related(None), documents.prefetch_related(None)
+        documents = documents.prefetch_related(None)
         to_document = hsds.minimal_service
     elif options["full"]:
         to_document = partial(hsds.service_document, site=site)
     else:
         to_document = partial(hsds.service_summary, site=site)
+    # In name order, with filters the facet index knows: counted and paged there, no SQL
+    # but the page's services (and a keyword search's matching ids). Else, and without a
+    # shared cache, the SQL below.
+    if options["format"] == "json" and not place["postcode"] and (index := facet_index.ready()) is not None:
+        matched = filters.matched_in(index)
+        if matched is not None:
+            answer = index_page(
+                index, matched, options["page"], options["per_page"], to_document, documents, after=cursor
+            )
+            if answer is not None:
+                return json_response(answer)
+    rows = filters.qs
+    if place["postcode"]:
+        rows = services_near(rows, place["postcode"], place["proximity"])
+    else:
+        rows = rows.order_by("name", "pk")  # the order of the index service_public_order
+    if options["minimal"]:
+        rows = rows.prefetch_related(None)
     paging = {
         "count": cached_count(rows),
         "after": cursor,

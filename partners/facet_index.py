@@ -317,6 +317,23 @@ class FacetIndex:
                 core &= self.chosen(facet, params.values(facet), search.vocabulary)
         return core
 
+    # --- Pages of the API (api.views.services) -------------------------------------
+
+    def bits_of(self, pks: Iterable[int]) -> int:
+        """The bitset of the given services; those the index does not number (not public)
+        are left out, as the API's list leaves them out."""
+        positions = list(map(self.position.get, pks))
+        if None in positions:
+            positions = [i for i in positions if i is not None]
+        return _bits(positions, self.size)
+
+    def ids_from(self, matched: int, start: int, count: int, after: int = -1) -> list[int]:
+        """The ids of the services of `matched` number start, start + 1, ... in name order
+        (at most count of them), counting only those at positions after `after`."""
+        if after >= 0:
+            matched = (matched >> (after + 1)) << (after + 1)
+        return [self.ids[i] for i in _positions_from(matched, start, count)]
+
     # --- A search -----------------------------------------------------------------
 
     def counts(self, search, facets: Iterable[str], total: bool = True, page: int | None = None):
@@ -529,6 +546,33 @@ def closed_count(search) -> int | None:
         return None
     matched = index.matched_without_sql(search)
     return None if matched is None else index.closed(matched)
+
+
+def ready() -> FacetIndex | None:
+    """The index for a reader with a SQL path of its own that need not wait for it (the
+    API's list): as `current`, except that inside a transaction an index out of date is
+    not rebuilt there and then (the SQL path answers), so a request that writes and then
+    reads, or a test, runs the statements it always ran unless the index is already there."""
+    if not settings.MAP_CACHE_SECONDS:
+        return None
+    here = connections[DEFAULT_DB_ALIAS]
+    if here.in_atomic_block:
+        index = _current
+        try:
+            version = map_cache.version()
+        except Exception:
+            logger.exception("The API's list from SQL: the cache did not answer")
+            return None
+        # The condition of `current` for an index it may use as it is.
+        pending = map_cache.pending_changes()
+        if (
+            index is None
+            or index.version != version
+            or not (index.provisional_for is None or (index.provisional_for is here and pending))
+        ):
+            return None
+        return index
+    return current()
 
 
 # Held while an index is being built (by the request's thread or a thread of its own).

@@ -57,18 +57,33 @@ def base_code(code: str) -> str:
     return (code or "").split("-")[0].lower()
 
 
+# (settings.LANGUAGES, its codes): worked out again only when the setting is another object
+# (override_settings in tests). Every listing's text asks (partners.translations), some
+# 150 times for a page of 50 API documents.
+_translation_languages: tuple[object, tuple[str, ...]] = (None, ())
+
+
+def _translation_codes() -> tuple[str, ...]:
+    global _translation_languages
+    languages = settings.LANGUAGES
+    kept = _translation_languages
+    if kept[0] is not languages:
+        codes: list[str] = []
+        for code, _name in languages:
+            code = code.lower()
+            if base_code(code) != "en" and code not in codes:
+                codes.append(code)
+        kept = _translation_languages = (languages, tuple(codes))
+    return kept[1]
+
+
 def translation_languages() -> list[str]:
     """Codes a listing can be translated into, in settings order: the interface languages but English."""
-    codes = []
-    for code, _name in settings.LANGUAGES:
-        code = code.lower()
-        if base_code(code) != "en" and code not in codes:
-            codes.append(code)
-    return codes
+    return list(_translation_codes())
 
 
 def is_translation_language(code: str) -> bool:
-    return code in translation_languages()
+    return code in _translation_codes()
 
 
 def direction(code: str) -> str:
