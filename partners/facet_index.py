@@ -45,7 +45,8 @@ import threading
 from collections import defaultdict, deque
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from itertools import chain, repeat
+from functools import partial
+from itertools import chain, compress, repeat
 from operator import is_, neg
 
 from django.conf import settings
@@ -152,6 +153,8 @@ class FacetIndex:
         self.options: dict[str, dict[object, int]] = {
             facet: {key: _bits(found, self.size) for key, found in by_key.items()} for facet, by_key in members.items()
         }
+        # Bitsets of keyword arms by SQL and parameters (partners.keyword_index).
+        self.keyword_arms: dict[tuple, int] = {}
         # Connection for which the index holds changes not yet committed (see `current`).
         self.provisional_for = None
 
@@ -350,7 +353,10 @@ class FacetIndex:
         """The services meeting every condition that is not a filter of options, and (when
         SQL was needed) their columns, one entry per service in the same order: "pk",
         "position" (in the index), "rank" (when a search with words is ordered by
-        relevance) and "nearest" (the nearest distance, when there is a place)."""
+        relevance) and "nearest" (the nearest distance, when there is a place); or, in
+        place of "rank" when the index matched the words, "rank_of": a function giving
+        the ranks of some positions (and their bitset), called for the filtered rows only."""
+        from . import keyword_index
         from .search.params import RELEVANCE
         from .search.place import near_locations
 
@@ -363,10 +369,15 @@ class FacetIndex:
                 return core, None
         sort = params.effective_sort
         want_near = page is not None and bool(params.place)
+        want_rank = page is not None and sort == RELEVANCE and search.engine is not None
+        # The words, from the index (partners.keyword_index), or None: matched in the SQL.
+        words = self._keyword_core(search, want_rank)
+        if words is not None and not (params.place or params.bbox or params.open_now or params.taking_new):
+            return self._keyword_table(search, words, page, want_rank)
         # Not "the public sees it": the index numbers only public services, and drops the
         # others below (measured at 100,000 services: the join with the organisations
         # and the status checks were a third of a keyword search's statement).
-        queryset = search.matching(facets=False, public=False)
+        queryset = search.matching(facets=False, public=False, keywords=words is None)
         near, near_params = "", []
         if want_near:
             # As counting.counts: each service's nearest place within the radius, worked out once.
@@ -378,10 +389,13 @@ class FacetIndex:
             )
             near, near_params = nearest.query.sql_with_params()
             queryset = search.matching(
-                facets=False, near=RawSQL("SELECT service_id FROM search_near", []), public=False
+                facets=False,
+                near=RawSQL("SELECT service_id FROM search_near", []),
+                public=False,
+                keywords=words is None,
             )
         fields = []
-        if page is not None and sort == RELEVANCE and search.engine is not None:
+        if want_rank and words is None:
             # Only the rank: freshness and the languages staff speak are in the index.
             queryset = queryset.annotate(rank=search.engine.rank())
             fields = ["rank"]
@@ -410,13 +424,60 @@ class FacetIndex:
             kept = [n for n, i in enumerate(positions) if i is not None]
             positions = [positions[n] for n in kept]
             columns = [[column[n] for n in kept] for column in columns]
+        if words is not None:
+            # Only the rows the words match (the hook of partners.keyword_index).
+            inside = _flags(words, self.size, _SET_LAST)
+            kept = list(compress(range(len(positions)), map(inside.__getitem__, positions)))
+            positions = list(map(positions.__getitem__, kept))
+            columns = [list(map(column.__getitem__, kept)) for column in columns]
+        core = _bits(positions, self.size)
         table = {"pk": columns[0], "position": positions}
+        if want_rank and words is not None:
+            table["rank_of"] = partial(keyword_index.ranks, self, search.engine, every=not search.relaxed)
         if fields:
             ranks = columns[1]
             table["rank"] = ranks if None not in ranks else [rank or 0 for rank in ranks]
         if want_near:
             table["nearest"] = columns[-1]
-        return _bits(positions, self.size), table
+        return core, table
+
+    # --- Keywords (partners.keyword_index) -----------------------------------------
+
+    def _keyword_core(self, search, rank: bool) -> int | None:
+        """The services matching the search's words (all, or any when relaxed) as a bitset,
+        when the engine can be read arm by arm; else None (the SQL matches them). rank:
+        the page will be ordered by rank (partners.keyword_index.matches)."""
+        from . import keyword_index
+
+        if search.engine is None or not keyword_index.supported(search.engine):
+            return None
+        return keyword_index.matches(self, search.engine, every=not search.relaxed, rank=rank)
+
+    def _keyword_table(self, search, words: int, page: int | None, rank: bool) -> tuple[int, dict | None]:
+        """`_core` for a search whose only SQL condition was its words (and the age)."""
+        from . import keyword_index
+
+        core = words if search.params.age is None else words & self.age(search.params.age)
+        if page is None or self._groups(search, 0) is not None:
+            return core, None
+        positions = list(compress(range(self.size), _flags(core, self.size, _SET_LAST)))
+        table = {"pk": list(map(self.ids.__getitem__, positions)), "position": positions}
+        if rank:
+            table["rank_of"] = partial(keyword_index.ranks, self, search.engine, every=not search.relaxed)
+        return core, table
+
+    def keyword_matches(self, keywords, engine=None, every: bool = True) -> int | None:
+        """The public services matching the keywords (every term, or with every=False any
+        term), as a bitset of index positions (which are in name order); None when the
+        keyword engine cannot be read arm by arm (the portable fallback): ask the SQL."""
+        from . import keyword_index
+        from .search.keywords import keyword_backend
+
+        engine = engine or keyword_backend(keywords)
+        if not keyword_index.supported(engine):
+            return None
+        with _no_collection():
+            return keyword_index.matches(self, engine, every=every)
 
     def _page(self, search, core: int, matched: int, rows: dict | None, start: int, size: int) -> list:
         """(pk, distance) of the page's services, in the order of `Search.ordering`; rows:
@@ -458,7 +519,10 @@ class FacetIndex:
                 # services with none are equal here: None == None).
                 keys.append(column(rows["nearest"]))
             elif name == "-rank":
-                if search.engine is not None:
+                if "rank_of" in rows:
+                    # Worked out only for the services passing the filters (partners.keyword_index).
+                    keys.append(map(neg, rows["rank_of"](column(positions), matched)))
+                elif search.engine is not None:
                     keys.append(map(neg, column(rows["rank"])))
             elif name in ("very_stale", "-speaks"):
                 if name == "very_stale":
