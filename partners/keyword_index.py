@@ -32,6 +32,8 @@ from itertools import compress, repeat
 from operator import add
 
 from django.db import connection
+from django.db.models import Q
+from django.db.models.expressions import RawSQL
 
 from .facet_index import _SET_LAST, FacetIndex, _bits, _flags
 from .search.keywords import RANK_BONUS, PostgresKeywords
@@ -83,12 +85,9 @@ def _read(index: FacetIndex, engine: PostgresKeywords, rank_every: bool | None =
             rows = cursor.fetchall()
         if len(kept) + len(missing) > MAX_KEPT_ARMS:
             kept.clear()
-        size, get = index.size, index.position.get
         for n, ids, _ranks in rows:
             if n >= 0:
-                ids = _ids(ids)
-                # A service the index does not number (not public) goes to `size`, past the end.
-                kept[keys[missing[n]]] = _bits(map(get, ids, repeat(size)), size + 1) & index.everything
+                kept[keys[missing[n]]] = _bitset_of(index, _ids(ids))
         if rank_every is not None:
             base = _ranks_of(index, rows)
     found = [{} for _term in engine.keywords.terms]
@@ -98,6 +97,20 @@ def _read(index: FacetIndex, engine: PostgresKeywords, rank_every: bool | None =
     engine.index_reads.clear()
     engine.index_reads[index] = read
     return read
+
+
+def _bitset_of(index: FacetIndex, ids: tuple[int, ...]) -> int:
+    """The bitset of the public services among `ids` (the others have no position): one
+    "0"/"1" flag per service id, then the public services' flags picked in position order
+    by one itemgetter (C loops only; measured: half the time of looking up each id's
+    position, whose dictionary reads are scattered in memory)."""
+    if index.size < 2 or not ids:  # an itemgetter of one item gives no tuple
+        get = index.position.get
+        return _bits(map(get, ids, repeat(index.size)), index.size + 1) & index.everything
+    by_id = bytearray(b"0") * (max(max(ids), index.ids_max) + 1)
+    deque(map(by_id.__setitem__, ids, repeat(0x31)), maxlen=0)
+    flags = bytes(index.in_position_order(by_id))
+    return int(flags[::-1], 2)  # position 0 is the lowest bit
 
 
 def _ids(packed) -> tuple[int, ...]:
@@ -173,3 +186,11 @@ def ranks(
             rows = list(compress(range(len(positions)), map(inside.__getitem__, positions)))
             deque(map(found.__setitem__, rows, map(add, map(found.__getitem__, rows), repeat(weight))), maxlen=0)
     return found
+
+
+def among(index: FacetIndex, bitset: int) -> Q:
+    """The services of the bitset as a condition on their ids, for a statement that also
+    needs other conditions (one array parameter, not a parameter per id)."""
+    positions = compress(range(index.size), _flags(bitset, index.size, _SET_LAST))
+    listed = "{" + ",".join(map(str, map(index.ids.__getitem__, positions))) + "}"
+    return Q(pk__in=RawSQL("SELECT unnest(CAST(%s AS bigint[]))", [listed]))  # noqa: S611
