@@ -28,8 +28,9 @@ from __future__ import annotations
 import struct
 from collections import deque
 from dataclasses import dataclass, field
+from functools import reduce
 from itertools import compress, repeat
-from operator import add
+from operator import add, and_, or_
 
 from django.db import connection
 from django.db.models import Q
@@ -72,7 +73,9 @@ def _read(index: FacetIndex, engine: PostgresKeywords, rank_every: bool | None =
     kept = index.keyword_arms
     arms = engine.all_arms()
     keys = [(sql, tuple(params)) for _i, _n, sql, params in arms]
-    missing = [n for n, key in enumerate(keys) if key not in kept]
+    # Read once: another thread may empty `kept` meanwhile.
+    have = {key: kept.get(key) for key in keys}
+    missing = [n for n, key in enumerate(keys) if have[key] is None]
     base = None
     if missing:
         if rank_every is None:
@@ -87,12 +90,12 @@ def _read(index: FacetIndex, engine: PostgresKeywords, rank_every: bool | None =
             kept.clear()
         for n, ids, _ranks in rows:
             if n >= 0:
-                kept[keys[missing[n]]] = _bitset_of(index, _ids(ids))
+                kept[keys[missing[n]]] = have[keys[missing[n]]] = _bitset_of(index, _ids(ids))
         if rank_every is not None:
             base = _ranks_of(index, rows)
     found = [{} for _term in engine.keywords.terms]
     for (term, name, _sql, _params), key in zip(arms, keys, strict=True):
-        found[term][name] = kept[key]
+        found[term][name] = have[key]
     read = _Read(found, {} if base is None else {rank_every: base})
     engine.index_reads.clear()
     engine.index_reads[index] = read
@@ -147,16 +150,8 @@ def _real(value: float) -> float:
 def matches(index: FacetIndex, engine: PostgresKeywords, every: bool = True, rank: bool = False) -> int:
     """The public services matching every term (every=False: any term), as a bitset of
     index positions; rank: their page will be ordered by rank (see `_read`)."""
-    combined = None
-    for term in _read(index, engine, every if rank else None).arms:
-        bitset = 0
-        for arm in term.values():
-            bitset |= arm
-        if combined is None:
-            combined = bitset
-        else:
-            combined = combined & bitset if every else combined | bitset
-    return combined or 0
+    terms = [reduce(or_, term.values(), 0) for term in _read(index, engine, every if rank else None).arms]
+    return reduce(and_ if every else or_, terms) if terms else 0
 
 
 def ranks(
@@ -193,4 +188,4 @@ def among(index: FacetIndex, bitset: int) -> Q:
     needs other conditions (one array parameter, not a parameter per id)."""
     positions = compress(range(index.size), _flags(bitset, index.size, _SET_LAST))
     listed = "{" + ",".join(map(str, map(index.ids.__getitem__, positions))) + "}"
-    return Q(pk__in=RawSQL("SELECT unnest(CAST(%s AS bigint[]))", [listed]))  # noqa: S611
+    return Q(pk__in=RawSQL("SELECT unnest(CAST(%s AS bigint[]))", [listed]))

@@ -52,7 +52,8 @@ def translated(directory):  # noqa: F811
             )
         )
         if n % 5 == 0:
-            rows.append(ServiceTranslation(service=service, language="ur", name="مدد", description="family counselling"))
+            urdu = ServiceTranslation(service=service, language="ur", name="مدد", description="family counselling")
+            rows.append(urdu)
     ServiceTranslation.objects.bulk_create(rows)
     map_cache.directory_changed()  # bulk_create sends no signal
     return directory
@@ -131,9 +132,7 @@ def test_the_ranks_worked_out_from_the_arms_are_the_sqls_to_the_last_bit(transla
                 )
             )
             expected = dict(
-                Service.objects.filter(pk__in=found)
-                .annotate(rank=item.engine.rank())
-                .values_list("pk", "rank")
+                Service.objects.filter(pk__in=found).annotate(rank=item.engine.rank()).values_list("pk", "rank")
             )
             assert found == expected, q
             assert any(found.values()) or not found
@@ -156,9 +155,7 @@ def test_the_index_matches_the_keyword_condition_for_the_api(translated):
 
 
 @on_postgres
-def test_a_word_searched_again_reads_only_the_ranks_of_the_services_to_order(
-    translated, django_assert_num_queries
-):
+def test_a_word_searched_again_reads_only_the_ranks_of_the_services_to_order(translated, django_assert_num_queries):
     vocabulary = Vocabulary.load()
     facet_index.current()
     Search(SearchParams(q="counselling family"), vocabulary).counts(FACETS, page=1)

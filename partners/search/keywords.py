@@ -513,7 +513,11 @@ class PostgresKeywords:
         if every is not None:
             terms = []
             for index in range(len(self.keywords.terms)):
-                ids = " UNION ".join(f"SELECT id FROM search_arm_{n}" for n, arm in enumerate(arms) if arm[0] == index)
+                ids = " UNION ".join(
+                    f"SELECT id FROM search_arm_{n}"  # noqa: S608
+                    for n, arm in enumerate(arms)
+                    if arm[0] == index
+                )
                 terms.append(f"({ids})")
             matches = (" INTERSECT " if every else " UNION ").join(terms)
             ctes.append(f"search_matches (id) AS ({matches})")
