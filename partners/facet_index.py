@@ -234,13 +234,14 @@ class FacetIndex:
             kept = self._stale = (cutoff, _bits(found, self.size))
         return kept[1]
 
-    def _groups(self, search, matched: int) -> list[int] | None:
+    def _groups(self, search, matched: int, until: str = "name") -> list[int] | None:
         """The matching services as consecutive groups of the page order, each group in
-        name order: possible when every key before the name is a yes/no the index knows
-        (no words, so every rank is 0; no place); else None."""
+        name order (or, with until="-rank", in any order before the rank decides): possible
+        when every key before `until` is a yes/no the index knows (no words, so every
+        rank is 0; no place); else None."""
         groups = [matched]
         for name in search.ordering():
-            if name in ("name", "pk"):
+            if name in ("name", "pk", until):
                 return groups
             if name == "-rank" and search.engine is None:
                 continue  # Value(0.0) for every service
@@ -452,6 +453,21 @@ class FacetIndex:
             table["nearest"] = columns[-1]
         return core, table
 
+    def _groups_of_page(self, search, matched: int, start: int, size: int) -> tuple[int, int]:
+        """The services of the groups before the rank (`_groups`) that hold the page's rows
+        start to start + size, and where the page starts among them."""
+        wanted, skipped, seen = 0, 0, 0
+        for group in self._groups(search, matched, until="-rank") or [matched]:
+            n = group.bit_count()
+            if seen + n <= start:
+                skipped += n
+            else:
+                wanted |= group
+            seen += n
+            if seen >= start + size:
+                break
+        return wanted, start - skipped
+
     # --- Keywords (partners.keyword_index) -----------------------------------------
 
     def _keyword_core(self, search, rank: bool) -> int | None:
@@ -508,6 +524,11 @@ class FacetIndex:
             return [(self.ids[i], None) for i in found]
         positions = rows["position"]
         chosen = range(len(positions))
+        if "rank_of" in rows:
+            # The rank is worked out in SQL for each service it orders (partners.keyword_index):
+            # only for those in the groups of the keys before it (freshness, staff who speak
+            # the language) that hold the page.
+            matched, start = self._groups_of_page(search, matched, start, size)
         if matched != core:
             # Some filters are in use: only the rows they keep.
             inside = _flags(matched, self.size, _SET_LAST)
