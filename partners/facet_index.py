@@ -16,7 +16,9 @@ the six link tables cost up to 600 ms of database CPU a results page at 100,000 
 
 A search takes the *core* set (the conditions that are not filters of options: keywords,
 place, map area, open now, taking new people, age) either from the index (no such
-condition but age: no SQL at all) or as the ids one SQL statement finds, and:
+condition but age: no SQL at all) or as the ids one SQL statement finds (the words, on
+PostgreSQL, as bitsets of their "arms" from partners.keyword_index, which also works out
+their rank), and:
 
     count for option o of filter F = |core & (every other filter in use) & o|
 

@@ -54,11 +54,11 @@ MAX_KEPT_ARMS = 256
 @dataclass
 class _Read:
     """What one search read for one index: per term, its arms' bitsets; and the full-text
-    ranks (by position, where not zero) of every service matching every term (True) or
-    any (False), when read with the arms."""
+    ranks (by service id, `_ranks_of`) of every service matching every term (True) or any
+    (False), when read with the arms."""
 
     arms: list[dict[str, int]]
-    base: dict[bool, dict[int, float]] = field(default_factory=dict)
+    base: dict[bool, list[float]] = field(default_factory=dict)
 
 
 def _read(index: FacetIndex, engine: PostgresKeywords, rank_every: bool | None = None) -> _Read:
@@ -92,7 +92,7 @@ def _read(index: FacetIndex, engine: PostgresKeywords, rank_every: bool | None =
             if n >= 0:
                 kept[keys[missing[n]]] = have[keys[missing[n]]] = _bitset_of(index, _ids(ids))
         if rank_every is not None:
-            base = _ranks_of(index, rows)
+            base = _ranks_of(rows, index.ids_max + 1)
     found = [{} for _term in engine.keywords.terms]
     for (term, name, _sql, _params), key in zip(arms, keys, strict=True):
         found[term][name] = have[key]
@@ -120,25 +120,24 @@ def _ids(packed) -> tuple[int, ...]:
     return struct.unpack(f">{len(packed) // 8}q", packed) if packed else ()
 
 
-def _ranks_of(index: FacetIndex, rows) -> dict[int, float]:
-    """The full-text part of the rank by position, from the rows -1 (the services'
-    ts_rank) and -2 (their best translation's) of `PostgresKeywords._rank_rows`."""
-    get = index.position.get
-    base: dict[int, float] = {}
+def _ranks_of(rows, length: int) -> list[float]:
+    """The full-text part of the rank by service id (0.0 where not read: zero), from the
+    rows -1 (the services' ts_rank) and -2 (their best translation's) of
+    `PostgresKeywords._rank_rows`, at least `length` long. A list indexed by id, not a
+    dictionary: set and read by `map`, with no hashing (measured: a third of the time)."""
+    read = [(n, _ids(ids), struct.unpack(f">{len(ranks) // 4}f", ranks)) for n, ids, ranks in rows if n < 0 and ids]
+    base = [0.0] * max(length, max((max(ids) for _n, ids, _r in read), default=0) + 1)
     for kind in (-1, -2):
-        for n, ids, ranks in rows:
-            if n != kind or not ids:
+        for n, ids, ranks in read:
+            if n != kind:
                 continue
-            positions = map(get, _ids(ids), repeat(index.size))
-            values = struct.unpack(f">{len(ranks) // 4}f", ranks)
             if kind == -1:
-                base.update(zip(positions, values, strict=True))
+                deque(map(base.__setitem__, ids, ranks), maxlen=0)
             else:
                 # ts_rank + COALESCE(best translation, 0.0) is a sum of two reals in the
                 # SQL, so rounded to 4 bytes: the same here.
-                for position, value in zip(positions, values, strict=True):
-                    base[position] = _real(base.get(position, 0.0) + value)
-    base.pop(index.size, None)
+                for pk, value in zip(ids, ranks, strict=True):
+                    base[pk] = _real(base[pk] + value)
     return base
 
 
@@ -165,13 +164,14 @@ def ranks(
     if not positions:
         return []
     read = _read(index, engine)
+    ids = list(map(index.ids.__getitem__, positions))
     base = read.base.get(every)
     if base is None:
-        sql, params = engine.rank_statement(list(map(index.ids.__getitem__, positions)))
+        sql, params = engine.rank_statement(ids)
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
-            base = _ranks_of(index, cursor.fetchall())
-    found = list(map(base.get, positions, repeat(0.0)))
+            base = _ranks_of(cursor.fetchall(), index.ids_max + 1)
+    found = list(map(base.__getitem__, ids))
     for term in read.arms:
         for name, arm in term.items():
             weight = RANK_BONUS.get(name)

@@ -521,7 +521,7 @@ class PostgresKeywords:
                 terms.append(f"({ids})")
             matches = (" INTERSECT " if every else " UNION ").join(terms)
             ctes.append(f"search_matches (id) AS ({matches})")
-            rank, rank_params = self._rank_rows("IN (SELECT id FROM search_matches)", [])
+            rank, rank_params = self._rank_rows("{id} IN (SELECT id FROM search_matches)", [])
             statement += f" UNION ALL {rank}"
             params += rank_params
         return f"WITH {', '.join(ctes)} {statement}", params
@@ -530,11 +530,14 @@ class PostgresKeywords:
         """One statement reading the full-text part of `rank()` for the services `ids`
         wherever it is not zero, in rows of the shape of `arms_statement`: -1 for the
         services' ts_rank, -2 for each service's best translation's, with the ids and their
-        ranks as big-endian 4-byte reals (exact), in the same order."""
-        return self._rank_rows("= ANY(CAST(%s AS bigint[]))", ["{" + ",".join(map(str, ids)) + "}"])
+        ranks as big-endian 4-byte reals (exact), in the same order. The ids are one array
+        (written by `repr`, a loop in C), so that the planner may read them by primary key
+        when they are few against the services holding a word (measured at 100,000: 8,400
+        ids by key 20 ms, against 58 ms through the words' 36,000)."""
+        return self._rank_rows("{id} = ANY(CAST(%s AS bigint[]))", ["{" + repr(list(ids))[1:-1] + "}"])
 
     def _rank_rows(self, among: str, among_params: list) -> tuple[str, list]:
-        """`rank_statement` for the services whose id is `among` (SQL).
+        """`rank_statement` for the services meeting `among`, SQL about the id "{id}".
 
         ts_rank is zero unless the vector holds a word of the query, so only the vectors
         matching `_loose` are ranked. Hand-written as the arms; measured at 100,000
@@ -547,12 +550,12 @@ class PostgresKeywords:
         text = (
             "SELECT -1, string_agg(int8send(id), ''), "  # noqa: S608
             f"string_agg(float4send(ts_rank(search_vector, {english})), '') "
-            f"FROM {t['service']} WHERE id {among} AND search_vector @@ {_loose(english)}"
+            f"FROM {t['service']} WHERE {among.format(id='id')} AND search_vector @@ {_loose(english)}"
         )
         translation = (
             "SELECT -2, string_agg(int8send(service_id), ''), string_agg(float4send(rank), '') "  # noqa: S608
             f"FROM (SELECT CAST(service_id AS bigint) AS service_id, MAX(ts_rank(search_vector, {simple})) AS rank "
-            f"FROM {t['translation']} WHERE service_id {among} "
+            f"FROM {t['translation']} WHERE {among.format(id='service_id')} "
             f"AND search_vector @@ {_loose(simple)} GROUP BY service_id) r"
         )
         params = [*english_params, *among_params, *english_params, *simple_params, *among_params, *simple_params]
