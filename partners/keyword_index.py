@@ -187,5 +187,5 @@ def among(index: FacetIndex, bitset: int) -> Q:
     """The services of the bitset as a condition on their ids, for a statement that also
     needs other conditions (one array parameter, not a parameter per id)."""
     positions = compress(range(index.size), _flags(bitset, index.size, _SET_LAST))
-    listed = "{" + ",".join(map(str, map(index.ids.__getitem__, positions))) + "}"
+    listed = "{" + repr(list(map(index.ids.__getitem__, positions)))[1:-1] + "}"
     return Q(pk__in=RawSQL("SELECT unnest(CAST(%s AS bigint[]))", [listed]))
