@@ -394,8 +394,9 @@ class FacetIndex:
         # and the status checks were a third of a keyword search's statement).
         queryset = search.matching(facets=False, public=False, keywords=words is None)
         if words is not None:
-            # The words' services as a list of ids, not the keyword condition: its arms are
-            # bitsets already (measured at 100,000 services: ...).
+            # The words' services as one array of ids, not the keyword condition, whose
+            # arms are bitsets already (measured at 100,000 services, combined searches:
+            # 170 ms of database CPU before, 148 after).
             among = keyword_index.among(self, words)
             queryset = queryset.filter(among)
         near, near_params = "", []
