@@ -510,12 +510,14 @@ class ServiceFilter(django_filters.FilterSet):
 
 
 def keyword_matches(index, keywords: Keywords) -> int:
-    """The public services matching every keyword, as a bitset of the facet index: the ids
-    of one statement with the keyword conditions alone (no join, no order; the index knows
-    which services are public and their order), read with a plain cursor (tens of
-    thousands of rows need no per-row conversion). When the index has its own keyword
-    bitset (FacetIndex.keyword_matches, for the public search), this body becomes
-    `return index.keyword_matches(keywords, every=True)`."""
+    """The public services matching every keyword, as a bitset of the facet index: from the
+    index's own keyword arms (PostgreSQL), else the ids of one statement with the keyword
+    conditions alone (no join, no order; the index knows which services are public and
+    their order), read with a plain cursor (tens of thousands of rows need no per-row
+    conversion)."""
+    matched = index.keyword_matches(keywords, every=True)
+    if matched is not None:
+        return matched
     statement, params = (
         Service.objects.filter(engine.keywords_q(keywords)).order_by().values_list("pk").query.sql_with_params()
     )

@@ -48,12 +48,14 @@ class Search:
         near: Expression | None = None,
         public: bool = True,
         place: bool = True,
+        keywords: bool = True,
     ) -> QuerySet[Service]:
         """The services matching every condition (but one filter, or no filters at all);
         near: the ids of the services with a place within the radius, if already known;
         public=False leaves out "the public sees it", for a caller that keeps only the
         public services itself (the facet index, which numbers only those); place=False
-        leaves out the place, for a caller that applies it itself (the facet index again)."""
+        and keywords=False leave out the place or the words, for a caller that applies them
+        itself (the facet index: partners.place_index, partners.keyword_index)."""
         params = self.params
         queryset = public_services() if public else Service.objects.all()
         if facets:
@@ -72,7 +74,7 @@ class Search:
             queryset = queryset.filter(Q(pk__in=near) | remote_q())
         if params.bbox:
             queryset = queryset.filter(pk__in=ServiceLocation.objects.filter(in_box(params.bbox)).values("service_id"))
-        if self.engine:
+        if self.engine and keywords:
             queryset = queryset.filter(self._keywords_q())
         return queryset
 

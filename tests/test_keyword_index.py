@@ -1,0 +1,184 @@
+"""Keyword searches matched and ranked from the facet index (partners.keyword_index) give
+exactly the services, counts and order of the SQL (Search.counts without a shared cache),
+on generated listings with translations, typos, phrases, named languages and communities,
+relaxed retries, filters and places; and a word searched again reads no arms."""
+
+import random
+from datetime import timedelta
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.test import override_settings
+from django.utils import timezone
+
+from partners import facet_index, keyword_index, map_cache
+from partners.models import Service, ServiceTranslation
+from partners.search import FACETS, Search, SearchParams, Vocabulary, keywords_q, parse_keywords, search
+from partners.search.keywords import keyword_backend
+from tests.test_facet_index import KEIGHLEY, LEEDS, answer, directory  # noqa: F401
+
+on_postgres = pytest.mark.skipif(connection.vendor != "postgresql", reason="the index reads PostgreSQL's arms")
+
+WORDS = [
+    "counselling",
+    "counseling",
+    "bereavment",
+    "lonley",
+    "low mood",
+    "peer support",
+    "support women",
+    "family anxious",
+    "talking therapy",
+    "urdu",
+    "indian women",
+    "wsparcie rodzina",
+    "group zzzz",
+    "zzzz qqqq",
+    "the",
+]
+
+
+@pytest.fixture
+def translated(directory):  # noqa: F811
+    """Every fourth public service with a translation (some in two languages): some match
+    English words too, so that a service's rank adds its text's and its translation's."""
+    services = list(Service.objects.public().order_by("pk"))
+    rows = []
+    for n, service in enumerate(services[::4]):
+        rows.append(
+            ServiceTranslation(
+                service=service,
+                language="pl",
+                name=f"Wsparcie {service.name}" if n % 2 else "Grupa rodzina",
+                description="rodzina wsparcie counselling peer group" if n % 3 else "samotny lonely",
+            )
+        )
+        if n % 5 == 0:
+            urdu = ServiceTranslation(service=service, language="ur", name="مدد", description="family counselling")
+            rows.append(urdu)
+    ServiceTranslation.objects.bulk_create(rows)
+    map_cache.directory_changed()  # bulk_create sends no signal
+    return directory
+
+
+def random_params(rng: random.Random, vocabulary: Vocabulary) -> SearchParams:
+    chosen = {}
+    for facet in FACETS:
+        if rng.random() < 0.2:
+            values = [o.value for o in vocabulary.options(facet)]
+            chosen[facet] = tuple(rng.sample(values, 1))
+    return SearchParams(
+        q=rng.choice(WORDS),
+        place=rng.choice([KEIGHLEY, LEEDS]) if rng.random() < 0.25 else None,
+        radius=rng.choice([1.0, 3.0, 10.0, 50.0]),
+        bbox=(-2.0, 53.8, -1.7, 53.9) if rng.random() < 0.1 else None,
+        age=rng.choice([0, 17, 30]) if rng.random() < 0.2 else None,
+        open_now=rng.random() < 0.1,
+        taking_new=rng.random() < 0.1,
+        sort=rng.choice(["", "", "", "name", "relevance", "distance"]),
+        **chosen,
+    )
+
+
+def test_keyword_searches_from_the_index_answer_exactly_as_the_sql(translated):
+    vocabulary = Vocabulary.load()
+    rng = random.Random(21)
+    for _ in range(120):
+        params = random_params(rng, vocabulary)
+        page = rng.choice([1, 1, 2])
+        facets = rng.choice([FACETS, ("support",)])
+        with override_settings(MAP_CACHE_SECONDS=0):
+            expected = answer(Search(params, vocabulary).counts(facets, page=page))
+        assert facet_index.current() is not None
+        assert answer(Search(params, vocabulary).counts(facets, page=page)) == expected, params
+
+
+def very_stale(service: Service) -> bool:
+    cutoff = timezone.localdate() - timedelta(days=settings.VERY_STALE_AFTER_DAYS)
+    return service.last_verified is None or service.last_verified < cutoff
+
+
+def test_every_keyword_results_page_and_its_relaxed_retry_are_the_sqls(translated):
+    vocabulary = Vocabulary.load()
+    relaxed = stale = 0
+    for q in WORDS:
+        params = SearchParams(q=q)
+        with override_settings(MAP_CACHE_SECONDS=0):
+            expected = search(params, vocabulary)
+        pages = max(1, -(-expected.count // 10))
+        for page in range(1, pages + 1):
+            with override_settings(MAP_CACHE_SECONDS=0):
+                expected = search(params, vocabulary, page=page)
+            found = search(params, vocabulary, page=page)
+            assert (found.count, found.option_counts, found.relaxed) == (
+                expected.count,
+                expected.option_counts,
+                expected.relaxed,
+            ), q
+            assert [s.pk for s in found.page.object_list] == [s.pk for s in expected.page.object_list], (q, page)
+            stale += page > 1 and any(very_stale(s) for s in found.page.object_list)
+        relaxed += found.relaxed
+    assert relaxed  # "group zzzz" has no service with both words
+    assert stale  # pages past the fresher listings, ranked again among the stale ones
+
+
+@on_postgres
+def test_the_ranks_worked_out_from_the_arms_are_the_sqls_to_the_last_bit(translated):
+    vocabulary = Vocabulary.load()
+    index = facet_index.current()
+    for q in WORDS:
+        item = Search(SearchParams(q=q), vocabulary)
+        if not item.keywords:
+            continue
+        for every in (True, False):
+            matched = keyword_index.matches(index, item.engine, every=every)
+            positions = [i for i in range(index.size) if matched >> i & 1]
+            found = dict(
+                zip(
+                    [index.ids[i] for i in positions],
+                    keyword_index.ranks(index, item.engine, positions, matched, every=every),
+                    strict=True,
+                )
+            )
+            expected = dict(
+                Service.objects.filter(pk__in=found).annotate(rank=item.engine.rank()).values_list("pk", "rank")
+            )
+            assert found == expected, q
+            assert any(found.values()) or not found
+
+
+@on_postgres
+def test_the_index_matches_the_keyword_condition_for_the_api(translated):
+    vocabulary = Vocabulary.load()
+    index = facet_index.current()
+    for q in WORDS:
+        keywords = parse_keywords(q, vocabulary)
+        if not keywords:
+            continue
+        for every in (True, False):
+            bitset = index.keyword_matches(keywords, every=every)
+            expected = set(
+                Service.objects.public().filter(keywords_q(keywords, every=every)).values_list("pk", flat=True)
+            )
+            assert {index.ids[i] for i in range(index.size) if bitset >> i & 1} == expected, (q, every)
+
+
+@on_postgres
+def test_a_word_searched_again_reads_only_the_ranks_of_the_services_to_order(translated, django_assert_num_queries):
+    vocabulary = Vocabulary.load()
+    facet_index.current()
+    Search(SearchParams(q="counselling family"), vocabulary).counts(FACETS, page=1)
+    # Which words the listings hold (1), the ranks (1), the page's services and details (5).
+    with django_assert_num_queries(7):
+        Search(SearchParams(q="family counselling"), vocabulary).counts(FACETS, page=1)
+    # Ordered by name: no rank either.
+    with django_assert_num_queries(6):
+        Search(SearchParams(q="counselling", sort="name"), vocabulary).counts(FACETS, page=1)
+
+
+def test_the_portable_keyword_engine_is_left_to_the_sql(translated):
+    index = facet_index.current()
+    keywords = parse_keywords("counselling", Vocabulary.load())
+    assert keyword_index.supported(keyword_backend(keywords, "basic")) is False
+    assert index.keyword_matches(keywords, keyword_backend(keywords, "basic")) is None
