@@ -3,6 +3,7 @@ Babel (CLDR) for autonyms and script direction. A few languages that matter in
 our region are missing from CLDR or named unhelpfully there; they are given here."""
 
 import re
+from functools import lru_cache
 
 import pycountry
 from babel import Locale, UnknownLocaleError
@@ -59,16 +60,23 @@ def base_code(code: str) -> str:
 
 def translation_languages() -> list[str]:
     """Codes a listing can be translated into, in settings order: the interface languages but English."""
-    codes = []
-    for code, _name in settings.LANGUAGES:
-        code = code.lower()
-        if base_code(code) != "en" and code not in codes:
-            codes.append(code)
-    return codes
+    return list(_translation_languages(tuple(settings.LANGUAGES)))
 
 
 def is_translation_language(code: str) -> bool:
-    return code in translation_languages()
+    return code in _translation_languages(tuple(settings.LANGUAGES))
+
+
+@lru_cache(maxsize=8)
+def _translation_languages(languages: tuple[tuple[str, str], ...]) -> tuple[str, ...]:
+    # Kept for the settings' languages: every result row asks (through active_language)
+    # twice, and working it out again each time cost more than the row's other text.
+    codes = []
+    for code, _name in languages:
+        code = code.lower()
+        if base_code(code) != "en" and code not in codes:
+            codes.append(code)
+    return tuple(codes)
 
 
 def direction(code: str) -> str:
