@@ -510,7 +510,16 @@ class PostgresKeywords:
                 f"FROM search_arm_{n}"
             )
         statement = " UNION ALL ".join(parts)
-        if every is not None:
+        if every is not None and not (every and len(self.keywords.terms) > 1):
+            # One term, or any term: the services whose text holds a word of the query are
+            # the text arms' (all matching), so their ranks are read straight through the
+            # word index. Measured at 100,000 services ("women", 29,000 services): 42 ms,
+            # against 93 ms through the matches (which the planner, blind to a CTE's size,
+            # reads one by one by primary key).
+            rank, rank_params = self._rank_rows("TRUE", [])
+            statement += f" UNION ALL {rank}"
+            params += rank_params
+        elif every is not None:
             terms = []
             for index in range(len(self.keywords.terms)):
                 ids = " UNION ".join(
