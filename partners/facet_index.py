@@ -16,9 +16,10 @@ the six link tables cost up to 600 ms of database CPU a results page at 100,000 
 
 A search takes the *core* set (the conditions that are not filters of options: keywords,
 place, map area, open now, taking new people, age) either from the index (no such
-condition but age or a place: no SQL at all) or as the ids one SQL statement finds (the
-words, on PostgreSQL, come as bitsets of their "arms" from partners.keyword_index, which
-also works out their rank; a place from partners.place_index), and:
+condition but age, a place or a map area: no SQL at all) or as the ids one SQL statement
+finds (the words, on PostgreSQL, come as bitsets of their "arms" from
+partners.keyword_index, which also works out their rank; a place and a map area from
+partners.place_index), and:
 
     count for option o of filter F = |core & (every other filter in use) & o|
 
@@ -56,6 +57,7 @@ from operator import itemgetter, neg
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import Value
+from django.db.models.expressions import RawSQL
 
 from . import map_cache
 from .capacity import known_q
@@ -320,18 +322,27 @@ class FacetIndex:
         return sum(1 for pk in closed if (i := get(pk)) is not None and members[i >> 3] >> (i & 7) & 1)
 
     def matched_without_sql(self, search) -> int | None:
-        """The services matching a search, when that needs no SQL (no keywords, map area,
-        open now or taking new people: a place is in memory); else None."""
+        """The services matching a search, when that needs no SQL (no keywords, open now or
+        taking new people: a place and a map area are in memory); else None."""
         from .search import FACETS
 
         params = search.params
-        if params.q or params.bbox or params.open_now or params.taking_new:
+        if params.q or params.open_now or params.taking_new:
             return None
         core, _rows = self._core(search, None)
         for facet in FACETS:
             if params.values(facet):
                 core &= self.chosen(facet, params.values(facet), search.vocabulary)
         return core
+
+    def id_rows(self, bitset: int) -> RawSQL:
+        """The ids of the bitset's services as a subquery of one array parameter (not a
+        parameter per id), for a statement that also needs other conditions."""
+        positions = compress(range(self.size), _flags(bitset, self.size, _SET_LAST))
+        listed = repr(list(map(self.ids.__getitem__, positions)))  # "[1, 2, 3]": a loop in C
+        if connection.vendor == "postgresql":
+            return RawSQL("SELECT unnest(CAST(%s AS bigint[]))", ["{" + listed[1:-1] + "}"])
+        return RawSQL("SELECT value FROM json_each(%s)", [listed])  # SQLite's JSON1, as JSONField needs
 
     # --- Pages of the API (api.views.services) -------------------------------------
 
@@ -398,7 +409,7 @@ class FacetIndex:
 
         params = search.params
         near = self._near(search)
-        if not (params.q or params.bbox or params.open_now or params.taking_new):
+        if not (params.q or params.open_now or params.taking_new):
             core = self.everything if near is None else near
             if params.age is not None:
                 core &= self.age(params.age)
@@ -407,7 +418,7 @@ class FacetIndex:
         want_rank = page is not None and params.effective_sort == RELEVANCE and search.engine is not None
         # The words, from the index (partners.keyword_index), or None: matched in the SQL.
         words = self._keyword_core(search, want_rank)
-        if words is not None and not (params.bbox or params.open_now or params.taking_new):
+        if words is not None and not (params.open_now or params.taking_new):
             core, table = self._keyword_table(search, words, page)
             return (core if near is None else core & near), table
         # Not "the public sees it": the index numbers only public services, and drops the
@@ -513,9 +524,14 @@ class FacetIndex:
 
     def _near(self, search) -> int | None:
         """The place core: the services with a place within the radius or none at all (as
-        `Search.matching`'s place condition); None without a place."""
+        `Search.matching`'s place condition) and, with a map area, a place in the box (as
+        its map area condition); None without either."""
         params = search.params
-        return self.places().near(params.place, params.radius) if params.place else None
+        near = self.places().near(params.place, params.radius) if params.place else None
+        if params.bbox:
+            boxed = self.places().in_box(params.bbox)
+            near = boxed if near is None else near & boxed
+        return near
 
     def _page(self, search, core: int, matched: int, rows: dict | None, start: int, size: int) -> list:
         """(pk, distance) of the page's services, in the order of `Search.ordering`; rows:

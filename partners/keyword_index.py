@@ -34,7 +34,6 @@ from operator import add, and_, or_
 
 from django.db import connection
 from django.db.models import Q
-from django.db.models.expressions import RawSQL
 
 from .facet_index import _SET_LAST, FacetIndex, _bits, _flags
 from .search.keywords import RANK_BONUS, PostgresKeywords
@@ -192,6 +191,4 @@ def ranks(
 def among(index: FacetIndex, bitset: int) -> Q:
     """The services of the bitset as a condition on their ids, for a statement that also
     needs other conditions (one array parameter, not a parameter per id)."""
-    positions = compress(range(index.size), _flags(bitset, index.size, _SET_LAST))
-    listed = "{" + repr(list(map(index.ids.__getitem__, positions)))[1:-1] + "}"
-    return Q(pk__in=RawSQL("SELECT unnest(CAST(%s AS bigint[]))", [listed]))
+    return Q(pk__in=index.id_rows(bitset))

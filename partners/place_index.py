@@ -219,6 +219,38 @@ class PlaceIndex:
                     positions += [i for _d, i in self._measured(cell, box, distance, radius)]
         return bits | _bits(positions, self.size)
 
+    def in_box(self, box: tuple[float, float, float, float]) -> int:
+        """The services with a place in the box (west, south, east, north), edges included:
+        the bitset of `ServiceLocation.objects.filter(in_box(box))`'s services (a map area)."""
+        positions: list[int] = []
+        bits = 0
+        for big in self.coarse:
+            if not self._touches_box(big, box):
+                continue
+            if self._within_box(big, box):
+                bits |= big.bits
+                continue
+            for cell in big.cells:
+                if not self._touches_box(cell, box):
+                    continue
+                if self._within_box(cell, box):
+                    positions += self.positions[cell.start : cell.end]
+                else:
+                    positions += self._boxed(cell, box)
+        return bits | _bits(positions, self.size)
+
+    def _boxed(self, cell: _Fine, box) -> list[int]:
+        """The positions of the cell's points in the box, compared as `in_box` compares."""
+        west, south, east, north = box
+        a, b = cell.start, cell.end
+        return [
+            i
+            for i, latitude, longitude in zip(
+                self.positions[a:b], self.latitudes[a:b], self.longitudes[a:b], strict=True
+            )
+            if south <= latitude <= north and west <= longitude <= east
+        ]
+
     def nearest(self, place, radius: float, positions: Iterable[int]) -> list[float | None]:
         """Each service's nearest distance among its places within the radius (None for a
         service with none: a remote one), as Min("distance") of `near_locations`."""

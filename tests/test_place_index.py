@@ -7,13 +7,16 @@ import math
 import random
 
 import pytest
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 
 from partners import facet_index, map_cache, place_index, synthetic
 from partners.models import Location, Service, ServiceLocation, Status
 from partners.postcodes import Place
 from partners.search import FACETS, PAGE_SIZE, Search, SearchParams, Vocabulary
-from partners.search.place import distance_box, haversine_twin, near_locations, prepared_point
+from partners.search import map as search_map
+from partners.search.place import distance_box, haversine_twin, in_box, near_locations, prepared_point
 from tests.factories import days_ago, make_location, make_organisation, make_postcode, make_service
 
 CENTRES = [Place("BD21 3DN", 53.8687, -1.9075, False), Place("LS6 3HN", 53.8190, -1.5750, False)]
@@ -206,3 +209,60 @@ def test_a_place_moved_away_leaves_the_next_place_search(places):
     found, expected = both_ways(params, vocabulary)
     assert found == expected
     assert found[0] == before.total - 1
+
+
+def random_box(rng: random.Random, points: list[tuple[float, float]]) -> tuple[float, float, float, float]:
+    """A map area: random, or with its edges exactly on places (edges are inside)."""
+    if rng.random() < 0.5:
+        (south, west), (north, east) = sorted(rng.sample(points, 2))
+        return min(west, east), south, max(west, east), north
+    latitude, longitude = rng.choice(points)
+    half_width, half_height = rng.uniform(0.01, 0.3), rng.uniform(0.01, 0.2)
+    return longitude - half_width, latitude - half_height, longitude + half_width, latitude + half_height
+
+
+def test_the_services_in_a_map_area_are_those_of_the_sqls_box_to_the_edge(places, grid):
+    rng = random.Random(5)
+    points = list(Location.objects.exclude(latitude=None).values_list("latitude", "longitude"))
+    index = facet_index.current()
+    for _ in range(60):
+        box = random_box(rng, points)
+        expected = set(ServiceLocation.objects.filter(in_box(box)).values_list("service_id", flat=True))
+        found = index.places().in_box(box)
+        assert {index.ids[i] for i in range(index.size) if found >> i & 1} == expected & set(index.ids), box
+
+
+def test_random_map_area_searches_and_their_maps_from_memory_answer_exactly_as_the_sql(places, grid):
+    vocabulary = Vocabulary.load()
+    rng = random.Random(21)
+    points = list(Location.objects.exclude(latitude=None).values_list("latitude", "longitude"))
+    for _ in range(60):
+        params = SearchParams(
+            q=rng.choice(WORDS),
+            place=rng.choice(CENTRES) if rng.random() < 0.3 else None,
+            radius=rng.choice([3.0, 10.0, 50.0]),
+            bbox=random_box(rng, points),
+            sort=rng.choice(["", "name", "distance"]),
+            support=("counselling",) if rng.random() < 0.3 else (),
+            age=30 if rng.random() < 0.1 else None,
+        )
+        found, expected = both_ways(params, vocabulary, page=rng.choice([1, 1, 2]))
+        assert found == expected, params
+        # The map's own statement (not its cache) reads the index's services when it can.
+        with override_settings(MAP_CACHE_SECONDS=0):
+            expected_map = search_map._map_features(Search(params, vocabulary))
+        assert search_map._map_features(Search(params, vocabulary)) == expected_map, params
+
+
+def test_a_map_area_reads_its_services_from_the_index_in_one_statement(places):
+    vocabulary = Vocabulary.load()
+    params = SearchParams(bbox=(-2.2, 53.5, -1.3, 54.2), support=("counselling",))
+    facet_index.current().places()  # loaded
+    with CaptureQueriesContext(connection) as statements:
+        geojson = search_map._map_features(Search(params, vocabulary))
+    # Which services match comes from the index: no organisation is read to find them.
+    assert len(statements) == 1 and "partners_organisation" not in statements[0]["sql"]
+    with override_settings(MAP_CACHE_SECONDS=0), CaptureQueriesContext(connection) as statements:
+        assert search_map._map_features(Search(params, vocabulary)) == geojson
+    assert "partners_organisation" in statements[0]["sql"]
+    assert geojson["properties"]["count"] > 10

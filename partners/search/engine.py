@@ -54,8 +54,8 @@ class Search:
         near: the ids of the services with a place within the radius, if already known;
         public=False leaves out "the public sees it", for a caller that keeps only the
         public services itself (the facet index, which numbers only those); place=False
-        and keywords=False leave out the place or the words, for a caller that applies them
-        itself (the facet index: partners.place_index, partners.keyword_index)."""
+        (the place and the map area) and keywords=False leave them out, for a caller that
+        applies them itself (the facet index: partners.place_index, partners.keyword_index)."""
         params = self.params
         queryset = public_services() if public else Service.objects.all()
         if facets:
@@ -72,7 +72,7 @@ class Search:
             if near is None:
                 near = near_locations(params.place, params.radius).values("service_id")
             queryset = queryset.filter(Q(pk__in=near) | remote_q())
-        if params.bbox:
+        if params.bbox and place:
             queryset = queryset.filter(pk__in=ServiceLocation.objects.filter(in_box(params.bbox)).values("service_id"))
         if self.engine and keywords:
             queryset = queryset.filter(self._keywords_q())

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from django.db import connection
 from django.db.models import F, FloatField, QuerySet, Value
 
-from .. import map_cache, opening
+from .. import facet_index, map_cache, opening
 from ..hours import read_hours
 from ..models import Service, ServiceLocation
 from ..translations import active_language, service_texts
@@ -102,6 +102,16 @@ def map_points(search: Search) -> QuerySet:
     """One row per location of each matching service (within the radius and the box)."""
     params = search.params
     services = search.matching().order_by().values("pk")
+    if params.bbox or params.place:
+        # A map area or a place: the matching services from the facet index (and its
+        # places) as one array of ids, where that needs no SQL. Measured at 100,000
+        # services: the statement for a map area took 108 ms, 78 of them matching every
+        # public service (their organisations joined) to keep the area's 14,000 points.
+        # (`ready`: an index out of date is not rebuilt for the map inside a transaction.)
+        index = facet_index.ready()
+        matched = index.matched_without_sql(search) if index is not None else None
+        if matched is not None:
+            services = index.id_rows(matched)
     if params.place:
         points = near_locations(params.place, params.radius).filter(service_id__in=services)
     else:
