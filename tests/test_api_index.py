@@ -190,22 +190,18 @@ def test_display_gives_the_label_django_gives_in_every_language(db, language):
     service = make_service("Labelled", organisation=organisation, languages=["ur"])
     route = service.referral_routes.model(service=service, kind=ReferralKind.GP, method=ReferralMethod.PHONE)
     spoken = ServiceLanguage.objects.filter(service=service).first()
+    cases = [
+        (service, "cost", [*Cost.values, "unknown"]),
+        (service, "gender", Gender.values),
+        (route, "kind", ReferralKind.values),
+        (route, "method", [*ReferralMethod.values, ""]),
+        (spoken, "provision", LanguageProvision.values),
+    ]
     with translation.override(language):
-        for cost in [*Cost.values, "unknown"]:
-            service.cost = cost
-            assert hsds.display(service, "cost") == service.get_cost_display()
-        for gender in Gender.values:
-            service.gender = gender
-            assert hsds.display(service, "gender") == service.get_gender_display()
-        for kind in ReferralKind.values:
-            route.kind = kind
-            assert hsds.display(route, "kind") == route.get_kind_display()
-        for method in [*ReferralMethod.values, ""]:
-            route.method = method
-            assert hsds.display(route, "method") == route.get_method_display()
-        for provision in LanguageProvision.values:
-            spoken.provision = provision
-            assert hsds.display(spoken, "provision") == spoken.get_provision_display()
+        for instance, field, values in cases:
+            for value in values:
+                setattr(instance, field, value)
+                assert hsds.display(instance, field) == getattr(instance, f"get_{field}_display")()
 
 
 def test_related_reads_prefetched_lists_and_otherwise_the_database(directory):  # noqa: F811
