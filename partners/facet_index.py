@@ -44,9 +44,11 @@ development server on SQLite) `Search.counts` keeps its single SQL statement.
 from __future__ import annotations
 
 import gc
+import hashlib
 import heapq
 import logging
 import threading
+from array import array
 from collections import defaultdict, deque
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -206,6 +208,12 @@ class FacetIndex:
         """Picks, from a sequence indexed by service id, the items of the public services
         in position order (partners.keyword_index)."""
         return itemgetter(*self.ids)
+
+    @cached_property
+    def digest(self) -> str:
+        """A digest of the services in position order: two indexes with the same one
+        number the same services alike (partners.keyword_index shares bitsets by it)."""
+        return hashlib.sha256(array("q", self.ids).tobytes()).hexdigest()[:32]
 
     @cached_property
     def ids_max(self) -> int:

@@ -20,11 +20,15 @@ ts_rank is read (as 4-byte reals, exact) only for the services to order (those m
 the search and its filters) whose vector holds a word of the query; it is zero elsewhere.
 The bonuses come from the arms' bitsets, added in the SQL's order. The arms are kept per
 index (a common word is read once per directory version) and per search (the relaxed
-retry, "any word" when no service has every word, reads nothing again).
+retry, "any word" when no service has every word, reads nothing again); and in the shared
+cache, for every other process of the same index (`_shared_arms`): each worker otherwise
+read each word once itself.
 """
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import struct
 from collections import deque
 from dataclasses import dataclass, field
@@ -32,6 +36,8 @@ from functools import reduce
 from itertools import compress, repeat
 from operator import add, and_, or_
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import Q
 
@@ -43,6 +49,11 @@ def supported(engine) -> bool:
     """Whether the keyword engine's condition can be read arm by arm (PostgreSQL's)."""
     return isinstance(engine, PostgresKeywords)
 
+
+logger = logging.getLogger(__name__)
+
+# Bumped whenever what the cache holds for an arm changes shape.
+FORMAT = 1
 
 # Arms kept per index (by their SQL and parameters), at most this many: a word searched
 # again (most searches are for a few common words) reads nothing. Each is one bitset
@@ -75,6 +86,11 @@ def _read(index: FacetIndex, engine: PostgresKeywords, rank_every: bool | None =
     # Read once: another thread may empty `kept` meanwhile.
     have = {key: kept.get(key) for key in keys}
     missing = [n for n, key in enumerate(keys) if have[key] is None]
+    if missing:
+        # Read by another process of the same index: kept here too.
+        for n, bitset in _shared_arms(index, [keys[n] for n in missing]).items():
+            kept[keys[missing[n]]] = have[keys[missing[n]]] = bitset
+        missing = [n for n, key in enumerate(keys) if have[key] is None]
     base = None
     if missing:
         if rank_every is None:
@@ -90,6 +106,7 @@ def _read(index: FacetIndex, engine: PostgresKeywords, rank_every: bool | None =
         for n, ids, _ranks in rows:
             if n >= 0:
                 kept[keys[missing[n]]] = have[keys[missing[n]]] = _bitset_of(index, _ids(ids))
+        _share_arms(index, {keys[n]: have[keys[n]] for n in missing})
         if rank_every is not None:
             base = _ranks_of(rows, index.ids_max + 1)
     found = [{} for _term in engine.keywords.terms]
@@ -99,6 +116,49 @@ def _read(index: FacetIndex, engine: PostgresKeywords, rank_every: bool | None =
     engine.index_reads.clear()
     engine.index_reads[index] = read
     return read
+
+
+def _cache_keys(index: FacetIndex, keys: list[tuple]) -> list[str]:
+    """The shared cache's key of each arm (its SQL and parameters) for this index: its
+    directory version and the digest of its positions (two processes that built the index
+    of one version from the same services number them alike)."""
+    prefix = f"kwarm:{FORMAT}:{index.version}:{index.digest}:"
+    return [prefix + hashlib.sha256(repr(key).encode()).hexdigest() for key in keys]
+
+
+def _shared(index: FacetIndex) -> bool:
+    """Whether arms may go through the shared cache: only with one (as the facet index),
+    and never from an index holding changes not yet committed."""
+    return bool(settings.MAP_CACHE_SECONDS) and index.provisional_for is None
+
+
+def _shared_arms(index: FacetIndex, keys: list[tuple]) -> dict[int, int]:
+    """The bitsets (by number in `keys`) that another process of this index has read."""
+    if not _shared(index):
+        return {}
+    names = _cache_keys(index, keys)
+    try:
+        found = cache.get_many(names)
+    except Exception:
+        logger.exception("Keyword arms read here: the cache did not answer")
+        return {}
+    return {n: int.from_bytes(found[name], "little") for n, name in enumerate(names) if name in found}
+
+
+def _share_arms(index: FacetIndex, arms: dict[tuple, int]) -> None:
+    """Keep the bitsets just read in the shared cache for the other processes (12.5 kB
+    each at 100,000 services), as long as the map's answers."""
+    if not arms or not _shared(index):
+        return
+    size = (index.size >> 3) + 1
+    names = _cache_keys(index, list(arms))
+    try:
+        cache.set_many(
+            {name: bitset.to_bytes(size, "little") for name, bitset in zip(names, arms.values(), strict=True)},
+            settings.MAP_CACHE_SECONDS,
+        )
+    except Exception:
+        logger.exception("Keyword arms not shared: the cache did not answer")
 
 
 def _bitset_of(index: FacetIndex, ids: tuple[int, ...]) -> int:

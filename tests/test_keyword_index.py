@@ -8,14 +8,17 @@ from datetime import timedelta
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from partners import facet_index, keyword_index, map_cache
 from partners.models import Service, ServiceTranslation
 from partners.search import FACETS, Search, SearchParams, Vocabulary, keywords_q, parse_keywords, search
 from partners.search.keywords import keyword_backend
+from tests.factories import make_service
 from tests.test_facet_index import KEIGHLEY, LEEDS, answer, directory  # noqa: F401
 
 on_postgres = pytest.mark.skipif(connection.vendor != "postgresql", reason="the index reads PostgreSQL's arms")
@@ -182,3 +185,35 @@ def test_the_portable_keyword_engine_is_left_to_the_sql(translated):
     keywords = parse_keywords("counselling", Vocabulary.load())
     assert keyword_index.supported(keyword_backend(keywords, "basic")) is False
     assert index.keyword_matches(keywords, keyword_backend(keywords, "basic")) is None
+
+
+@on_postgres
+@pytest.mark.django_db(transaction=True)
+def test_another_process_of_the_same_index_reads_no_arms_for_a_word_one_has_read():
+    # Committed listings (a transactional test), so the index shares its arms; a
+    # transactional test may find the vocabularies flushed by an earlier one.
+    make_service("Family counselling", description="Counselling for families.")
+    make_service("Walks", description="Gentle walks, counselling on the way.")
+    make_service("Choir", description="Singing together.")
+    vocabulary = Vocabulary.load()
+    params = SearchParams(q="counselling")
+    facet_index._current = None
+    first = facet_index.current()
+    expected = answer(Search(params, vocabulary).counts(FACETS, page=1))
+    facet_index._current = None  # another process: its own index of the same version
+    second = facet_index.current()
+    assert second is not first and second.digest == first.digest and not second.keyword_arms
+    with CaptureQueriesContext(connection) as statements:
+        found = answer(Search(params, vocabulary).counts(FACETS, page=1))
+    assert found == expected and found[0] == 2
+    assert statements and not any("search_arm_" in statement["sql"] for statement in statements)
+    assert second.keyword_arms  # kept in this process too
+
+
+@on_postgres
+def test_an_index_holding_uncommitted_changes_shares_no_arms(translated):
+    index = facet_index.current()
+    assert index.provisional_for is not None  # the fixture's listings are not committed
+    Search(SearchParams(q="counselling"), Vocabulary.load()).counts(FACETS, page=1)
+    assert index.keyword_arms
+    assert not [key for key in cache._cache if "kwarm:" in key]
