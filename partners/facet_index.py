@@ -49,11 +49,11 @@ import heapq
 import logging
 import threading
 from array import array
-from collections import defaultdict, deque
+from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from functools import cached_property, partial
-from itertools import chain, compress, repeat
+from itertools import chain, compress
 from operator import itemgetter, neg
 
 from django.conf import settings
@@ -62,6 +62,7 @@ from django.db.models import Value
 from django.db.models.expressions import RawSQL
 
 from . import map_cache
+from .bitsets import SET_FIRST, SET_LAST, flag_bytes, from_positions, positions_from
 from .capacity import known_q
 from .models import Capacity, LanguageProvision, ServiceLanguage
 from .place_index import PlaceIndex
@@ -70,50 +71,6 @@ logger = logging.getLogger(__name__)
 
 # Ages whose bitsets are kept (ages are validated from 0 to 130).
 MAX_KEPT_AGES = 256
-
-
-def _bits(positions: Iterable[int], size: int) -> int:
-    """The bitset with the given positions set: one "0"/"1" character per position, set
-    by `map` (a loop in C; a Python loop cost 9 ms for 78,000 positions at 100,000
-    services), read as a binary number (linear time in base 2)."""
-    if not size:
-        return 0
-    digits = bytearray(b"0") * size
-    deque(map(digits.__setitem__, positions, repeat(0x31)), maxlen=0)
-    digits.reverse()  # position 0 is the lowest bit
-    return int(digits, 2)
-
-
-def _flags(bitset: int, size: int, table: bytes) -> bytes:
-    """One byte per position, from the bitset's bit (`table` maps b"0" and b"1")."""
-    return format(bitset, f"0{size}b")[::-1].encode().translate(table)
-
-
-# For a key: a set bit as 1 (sorts after 0), or as 0 (sorts first).
-_SET_LAST = bytes.maketrans(b"01", b"\x00\x01")
-_SET_FIRST = bytes.maketrans(b"01", b"\x01\x00")
-
-
-def _positions_from(bitset: int, start: int, count: int) -> list[int]:
-    """The positions of the set bits number start, start + 1, ... (at most count of them)."""
-    if start:
-        if bitset.bit_count() <= start:
-            return []
-        # The lowest bit length holding `start` set bits: clear everything below it.
-        low, high = 0, bitset.bit_length()
-        while low < high:
-            middle = (low + high) // 2
-            if (bitset & ((1 << middle) - 1)).bit_count() >= start:
-                high = middle
-            else:
-                low = middle + 1
-        bitset = (bitset >> low) << low
-    found = []
-    while bitset and len(found) < count:
-        lowest = bitset & -bitset
-        found.append(lowest.bit_length() - 1)
-        bitset ^= lowest
-    return found
 
 
 @contextmanager
@@ -159,7 +116,8 @@ class FacetIndex:
             if i is not None:  # not public: never counted
                 members[facet][key].append(i)
         self.options: dict[str, dict[object, int]] = {
-            facet: {key: _bits(found, self.size) for key, found in by_key.items()} for facet, by_key in members.items()
+            facet: {key: from_positions(found, self.size) for key, found in by_key.items()}
+            for facet, by_key in members.items()
         }
         # Bitsets of keyword arms by SQL and parameters (partners.keyword_index).
         self.keyword_arms: dict[tuple, int] = {}
@@ -224,7 +182,7 @@ class FacetIndex:
     def age(self, age: int) -> int:
         """The services whose age range includes age (a blank bound is no limit)."""
         if age not in self._ages:
-            bitset = _bits(
+            bitset = from_positions(
                 (
                     i
                     for i, (low, high) in enumerate(self._bounds)
@@ -248,7 +206,7 @@ class FacetIndex:
         kept = self._stale
         if kept is None or kept[0] != cutoff:
             found = (i for i, checked in enumerate(self._checked) if checked is None or checked < cutoff)
-            kept = self._stale = (cutoff, _bits(found, self.size))
+            kept = self._stale = (cutoff, from_positions(found, self.size))
         return kept[1]
 
     def _groups(self, search, matched: int, until: str = "name") -> list[int] | None:
@@ -346,7 +304,7 @@ class FacetIndex:
     def id_rows(self, bitset: int) -> RawSQL:
         """The ids of the bitset's services as a subquery of one array parameter (not a
         parameter per id), for a statement that also needs other conditions."""
-        positions = compress(range(self.size), _flags(bitset, self.size, _SET_LAST))
+        positions = compress(range(self.size), flag_bytes(bitset, self.size, SET_LAST))
         listed = repr(list(map(self.ids.__getitem__, positions)))  # "[1, 2, 3]": a loop in C
         if connection.vendor == "postgresql":
             return RawSQL("SELECT unnest(CAST(%s AS bigint[]))", ["{" + listed[1:-1] + "}"])
@@ -360,14 +318,14 @@ class FacetIndex:
         positions = list(map(self.position.get, pks))
         if None in positions:
             positions = [i for i in positions if i is not None]
-        return _bits(positions, self.size)
+        return from_positions(positions, self.size)
 
     def ids_from(self, matched: int, start: int, count: int, after: int = -1) -> list[int]:
         """The ids of the services of `matched` number start, start + 1, ... in name order
         (at most count of them), counting only those at positions after `after`."""
         if after >= 0:
             matched = (matched >> (after + 1)) << (after + 1)
-        return [self.ids[i] for i in _positions_from(matched, start, count)]
+        return [self.ids[i] for i in positions_from(matched, start, count)]
 
     # --- A search -----------------------------------------------------------------
 
@@ -459,7 +417,7 @@ class FacetIndex:
             kept = [n for n, i in enumerate(positions) if i is not None]
             positions = [positions[n] for n in kept]
             columns = [[column[n] for n in kept] for column in columns]
-        table = {"position": positions, "bits": _bits(positions, self.size)}
+        table = {"position": positions, "bits": from_positions(positions, self.size)}
         if want_rank and words is not None:
             table["rank_of"] = partial(keyword_index.ranks, self, search.engine, every=not search.relaxed)
         if fields:
@@ -579,7 +537,7 @@ class FacetIndex:
                 closest = places.closest(params.place, params.radius, group, start + wanted)[start:]
                 found += [(i, d) for d, i in closest]
             else:
-                found += [(i, None) for i in _positions_from(group, start, wanted)]
+                found += [(i, None) for i in positions_from(group, start, wanted)]
             start = 0
             if len(found) >= size:
                 break
@@ -594,7 +552,7 @@ class FacetIndex:
                 if start >= n:
                     start -= n
                     continue
-                found += _positions_from(group, start, size - len(found))
+                found += positions_from(group, start, size - len(found))
                 start = 0
                 if len(found) == size:
                     break
@@ -606,13 +564,13 @@ class FacetIndex:
             matched, start = self._groups_of_page(search, matched, start, size)
         if "position" not in rows:
             # The rows are the set bits (`_keyword_table`): only those of `matched`.
-            positions = list(compress(range(self.size), _flags(matched, self.size, _SET_LAST)))
+            positions = list(compress(range(self.size), flag_bytes(matched, self.size, SET_LAST)))
             rows = {**rows, "position": positions, "bits": matched}
         positions = rows["position"]
         chosen = range(len(positions))
         if matched != rows["bits"]:
             # Some filters (or a place) are in use: only the rows they keep.
-            inside = _flags(matched, self.size, _SET_LAST)
+            inside = flag_bytes(matched, self.size, SET_LAST)
             chosen = list(compress(range(len(positions)), map(inside.__getitem__, positions)))
 
         def column(values):
@@ -634,12 +592,12 @@ class FacetIndex:
                     keys.append(map(neg, column(rows["rank"])))
             elif name in ("very_stale", "-speaks"):
                 if name == "very_stale":
-                    flags = _flags(self.very_stale(), self.size, _SET_LAST)
+                    flags = flag_bytes(self.very_stale(), self.size, SET_LAST)
                 else:
                     bitset = 0
                     for language_id in search.spoken_language_ids:
                         bitset |= self.of("speaks", language_id)
-                    flags = _flags(bitset, self.size, _SET_FIRST)
+                    flags = flag_bytes(bitset, self.size, SET_FIRST)
                 keys.append(map(flags.__getitem__, column(positions)))
             else:
                 raise ValueError(f"Unknown order {name!r}")

@@ -41,7 +41,8 @@ from django.core.cache import cache
 from django.db import connection
 from django.db.models import Q
 
-from .facet_index import _SET_LAST, FacetIndex, _bits, _flags
+from .bitsets import SET_LAST, flag_bytes, from_positions
+from .facet_index import FacetIndex
 from .search.keywords import RANK_BONUS, PostgresKeywords
 
 
@@ -168,7 +169,7 @@ def _bitset_of(index: FacetIndex, ids: tuple[int, ...]) -> int:
     position, whose dictionary reads are scattered in memory)."""
     if index.size < 2 or not ids:  # an itemgetter of one item gives no tuple
         get = index.position.get
-        return _bits(map(get, ids, repeat(index.size)), index.size + 1) & index.everything
+        return from_positions(map(get, ids, repeat(index.size)), index.size + 1) & index.everything
     by_id = bytearray(b"0") * (max(max(ids), index.ids_max) + 1)
     deque(map(by_id.__setitem__, ids, repeat(0x31)), maxlen=0)
     flags = bytes(index.in_position_order(by_id))
@@ -242,7 +243,7 @@ def ranks(
             weight = RANK_BONUS.get(name)
             if weight is None or not (arm & members):
                 continue
-            inside = _flags(arm, index.size, _SET_LAST)
+            inside = flag_bytes(arm, index.size, SET_LAST)
             rows = list(compress(range(len(positions)), map(inside.__getitem__, positions)))
             deque(map(found.__setitem__, rows, map(add, map(found.__getitem__, rows), repeat(weight))), maxlen=0)
     return found

@@ -32,6 +32,7 @@ from collections.abc import Iterable
 from itertools import repeat
 from operator import truediv
 
+from .bitsets import SET_LAST, flag_bytes, from_positions, positions_of
 from .search.place import EARTH_RADIUS_MILES, distance_box, haversine_twin, prepared_point, prepared_points
 
 # Fine cells: about 0.7 by 0.6 miles in the north of England; a coarse cell is 8 by 8 of them.
@@ -68,12 +69,6 @@ class _Coarse:
     __slots__ = ("bits", "cells", "centre", "east", "north", "reach", "south", "west")
 
 
-def _bits(positions: Iterable[int], size: int) -> int:
-    from .facet_index import _bits
-
-    return _bits(positions, size)
-
-
 class PlaceIndex:
     """The places of the public services, for one version of the facet index."""
 
@@ -87,7 +82,7 @@ class PlaceIndex:
         services, latitudes, longitudes = [list(column) for column in zip(*links, strict=True)] or [[], [], []]
         positions = list(map(position.get, services))
         # Services with no place at all: in every place search (`remote_q`).
-        self.remote = ((1 << size) - 1) & ~_bits(filter(_not_none, positions), size)
+        self.remote = ((1 << size) - 1) & ~from_positions(filter(_not_none, positions), size)
         # The points: a place without coordinates is in no search's radius.
         kept = [
             n
@@ -132,7 +127,7 @@ class PlaceIndex:
                 big.cells = []
             coarse[big_key].cells.append(cell)
         for big in coarse.values():
-            big.bits = _bits(self.positions[big.cells[0].start : big.cells[-1].end], size)
+            big.bits = from_positions(self.positions[big.cells[0].start : big.cells[-1].end], size)
         self.coarse = list(coarse.values())
 
     @classmethod
@@ -217,7 +212,7 @@ class PlaceIndex:
                     positions += self.positions[cell.start : cell.end]
                 else:
                     positions += [i for _d, i in self._measured(cell, box, distance, radius)]
-        return bits | _bits(positions, self.size)
+        return bits | from_positions(positions, self.size)
 
     def in_box(self, box: tuple[float, float, float, float]) -> int:
         """The services with a place in the box (west, south, east, north), edges included:
@@ -237,7 +232,7 @@ class PlaceIndex:
                     positions += self.positions[cell.start : cell.end]
                 else:
                     positions += self._boxed(cell, box)
-        return bits | _bits(positions, self.size)
+        return bits | from_positions(positions, self.size)
 
     def _boxed(self, cell: _Fine, box) -> list[int]:
         """The positions of the cell's points in the box, compared as `in_box` compares."""
@@ -278,11 +273,9 @@ class PlaceIndex:
         if count <= 0:
             return []
         if total <= FEW_SERVICES:
-            listed = _members(members)
+            listed = positions_of(members)
             return heapq.nsmallest(count, zip(self.nearest(place, radius, listed), listed, strict=True), key=_no_none)
-        from .facet_index import _SET_LAST, _flags
-
-        inside = _flags(members, self.size, _SET_LAST)
+        inside = flag_bytes(members, self.size, SET_LAST)
         cells, box, distance = self._cells(place, radius)
         # Cells by the least distance they may hold: a coarse cell opens into its fine cells.
         waiting: list[tuple[float, int, object]] = [(least, n, big) for n, (big, least, _most) in enumerate(cells)]
@@ -337,14 +330,3 @@ def _not_none(value) -> bool:
 def _no_none(pair: tuple[float | None, int]) -> tuple[float, int]:
     d, i = pair
     return (math.inf if d is None else d, i)
-
-
-def _members(bitset: int) -> list[int]:
-    """The positions of the set bits, in order."""
-    digits = format(bitset, "b")[::-1]
-    found = []
-    at = digits.find("1")
-    while at >= 0:
-        found.append(at)
-        at = digits.find("1", at + 1)
-    return found
