@@ -121,6 +121,8 @@ class FacetIndex:
         }
         # Bitsets of keyword arms by SQL and parameters (partners.keyword_index).
         self.keyword_arms: dict[tuple, int] = {}
+        # And full-text ranks by query (partners.keyword_index._keep_ranks).
+        self.keyword_ranks: dict[tuple, object] = {}
         # Connection for which the index holds changes not yet committed (see `current`).
         self.provisional_for = None
         # The places (partners.place_index), loaded when first needed: see `places`.

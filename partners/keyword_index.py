@@ -16,13 +16,15 @@ same floating-point numbers, so the order is the SQL's:
            + bonus of term 1's support arm + ... of its organisation, named, typo arms
            + ... of term 2 ...                               -- double precision
 
-ts_rank is read (as 4-byte reals, exact) only for the services to order (those matching
-the search and its filters) whose vector holds a word of the query; it is zero elsewhere.
-The bonuses come from the arms' bitsets, added in the SQL's order. The arms are kept per
-index (a common word is read once per directory version) and per search (the relaxed
-retry, "any word" when no service has every word, reads nothing again); and in the shared
-cache, for every other process of the same index (`_shared_arms`): each worker otherwise
-read each word once itself.
+ts_rank is read (as 4-byte reals, exact) for every service whose vector holds a word of
+the query, or, when the services to order are few against those, for them alone; it is
+zero elsewhere. The bonuses come from the arms' bitsets, added in the SQL's order.
+
+What is read is kept: the arms per index (a common word is read once per directory
+version) and per search (the relaxed retry, "any word" when no service has every word,
+reads nothing again), and every service's ranks per index for the last few queries; both
+also in the shared cache, for every other process of the same index (`_shared_get`):
+each worker otherwise read each word once itself.
 """
 
 from __future__ import annotations
@@ -30,8 +32,9 @@ from __future__ import annotations
 import hashlib
 import logging
 import struct
+from array import array
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import reduce
 from itertools import compress, repeat
 from operator import add, and_, or_
@@ -60,24 +63,25 @@ FORMAT = 1
 # again (most searches are for a few common words) reads nothing. Each is one bitset
 # (12.5 kB at 100,000 services). The index is replaced at every listing change.
 MAX_KEPT_ARMS = 256
+# Full-text ranks kept per index, each every service's rank for one query (400 kB at
+# 100,000 services): a search repeated (most are for a few common words) reads none.
+MAX_KEPT_RANKS = 16
 
 
 @dataclass
 class _Read:
-    """What one search read for one index: per term, its arms' bitsets; and the full-text
-    ranks (by service id, `_ranks_of`) of every service matching every term (True) or any
-    (False), when read with the arms."""
+    """What one search read for one index: per term, its arms' bitsets; and when read
+    with them or kept, the full-text part of the rank of every service (`_ranks_of`)."""
 
     arms: list[dict[str, int]]
-    base: dict[bool, list[float]] = field(default_factory=dict)
+    base: list[float] | array | None = None
 
 
-def _read(index: FacetIndex, engine: PostgresKeywords, rank_every: bool | None = None) -> _Read:
+def _read(index: FacetIndex, engine: PostgresKeywords, ranked: bool = False) -> _Read:
     """The search's arms: those the index keeps, the others read in one statement; kept
-    on the engine too, so the relaxed retry reads nothing again. rank_every (not None):
-    a page will be ordered by rank, so when arms must be read, the same statement reads
-    the ranks of the services matching every term (False: any), and the search needs one
-    statement in all."""
+    on the engine too, so the relaxed retry reads nothing again. ranked: a page will be
+    ordered by rank, so when arms must be read, the same statement reads every service's
+    rank (`rank_statement()`), and the search needs one statement in all."""
     read = engine.index_reads.get(index)
     if read is not None:
         return read
@@ -89,16 +93,13 @@ def _read(index: FacetIndex, engine: PostgresKeywords, rank_every: bool | None =
     missing = [n for n, key in enumerate(keys) if have[key] is None]
     if missing:
         # Read by another process of the same index: kept here too.
-        for n, bitset in _shared_arms(index, [keys[n] for n in missing]).items():
-            kept[keys[missing[n]]] = have[keys[missing[n]]] = bitset
+        for n, bitset in _shared_get(index, "kwarm", [keys[n] for n in missing]).items():
+            kept[keys[missing[n]]] = have[keys[missing[n]]] = int.from_bytes(bitset, "little")
         missing = [n for n, key in enumerate(keys) if have[key] is None]
     base = None
     if missing:
-        if rank_every is None:
-            asked = [arms[n] for n in missing]
-        else:
-            asked, missing = arms, list(range(len(arms)))
-        sql, params = engine.arms_statement(asked, rank_every)
+        ranked = ranked and _kept_ranks(index, engine) is None
+        sql, params = engine.arms_statement([arms[n] for n in missing], ranked)
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
@@ -107,59 +108,93 @@ def _read(index: FacetIndex, engine: PostgresKeywords, rank_every: bool | None =
         for n, ids, _ranks in rows:
             if n >= 0:
                 kept[keys[missing[n]]] = have[keys[missing[n]]] = _bitset_of(index, _ids(ids))
-        _share_arms(index, {keys[n]: have[keys[n]] for n in missing})
-        if rank_every is not None:
-            base = _ranks_of(rows, index.ids_max + 1)
+        size = (index.size >> 3) + 1
+        _share(index, "kwarm", {keys[n]: have[keys[n]].to_bytes(size, "little") for n in missing})
+        if ranked:
+            base = _keep_ranks(index, engine, [row for row in rows if row[0] < 0])
     found = [{} for _term in engine.keywords.terms]
     for (term, name, _sql, _params), key in zip(arms, keys, strict=True):
         found[term][name] = have[key]
-    read = _Read(found, {} if base is None else {rank_every: base})
+    read = _Read(found, base)
     engine.index_reads.clear()
     engine.index_reads[index] = read
     return read
 
 
-def _cache_keys(index: FacetIndex, keys: list[tuple]) -> list[str]:
-    """The shared cache's key of each arm (its SQL and parameters) for this index: its
-    directory version and the digest of its positions (two processes that built the index
-    of one version from the same services number them alike)."""
-    prefix = f"kwarm:{FORMAT}:{index.version}:{index.digest}:"
+def _rank_key(engine: PostgresKeywords) -> tuple:
+    """What every service's full-text rank depends on: the query, English and simple."""
+    english, english_params = engine.all_tsquery()
+    simple, simple_params = engine.all_tsquery("simple")
+    return (english, tuple(english_params), simple, tuple(simple_params))
+
+
+def _kept_ranks(index: FacetIndex, engine: PostgresKeywords) -> array | None:
+    """Every service's full-text rank for the search's words, by service id, as this
+    process or (through the cache) another of the same index read it; else None."""
+    key = _rank_key(engine)
+    base = index.keyword_ranks.get(key)
+    if base is None:
+        shared = _shared_get(index, "kwrank", [key])
+        if shared:
+            base = _keep_ranks(index, engine, shared[0], share=False)
+    return base
+
+
+def _keep_ranks(index: FacetIndex, engine: PostgresKeywords, rows: list, share: bool = True) -> array:
+    """Every service's full-text rank from the rows -1 and -2 of `rank_statement()`, kept
+    for the index (and shared with its other processes) as 4-byte reals by service id
+    (exact: they are reals in the SQL), so that the same words read nothing again."""
+    base = array("f", _ranks_of(rows, index.ids_max + 1))
+    kept = index.keyword_ranks
+    if len(kept) >= MAX_KEPT_RANKS:
+        kept.clear()
+    key = _rank_key(engine)
+    kept[key] = base
+    if share:
+        # (The bytes of each row: the database driver reads them as memoryviews.)
+        shared = [tuple(bytes(part) if isinstance(part, memoryview) else part for part in row) for row in rows]
+        _share(index, "kwrank", {key: shared})
+    return base
+
+
+def _cache_keys(index: FacetIndex, kind: str, keys: list[tuple]) -> list[str]:
+    """The shared cache's key of each arm or rank (by its SQL and parameters) for this
+    index: its directory version and the digest of its positions (two processes that built
+    the index of one version from the same services number them alike)."""
+    prefix = f"{kind}:{FORMAT}:{index.version}:{index.digest}:"
     return [prefix + hashlib.sha256(repr(key).encode()).hexdigest() for key in keys]
 
 
 def _shared(index: FacetIndex) -> bool:
-    """Whether arms may go through the shared cache: only with one (as the facet index),
-    and never from an index holding changes not yet committed."""
+    """Whether arms and ranks may go through the shared cache: only with one (as the facet
+    index), and never from an index holding changes not yet committed."""
     return bool(settings.MAP_CACHE_SECONDS) and index.provisional_for is None
 
 
-def _shared_arms(index: FacetIndex, keys: list[tuple]) -> dict[int, int]:
-    """The bitsets (by number in `keys`) that another process of this index has read."""
+def _shared_get(index: FacetIndex, kind: str, keys: list[tuple]) -> dict[int, object]:
+    """What another process of this index has read and shared (by number in `keys`)."""
     if not _shared(index):
         return {}
-    names = _cache_keys(index, keys)
+    names = _cache_keys(index, kind, keys)
     try:
         found = cache.get_many(names)
     except Exception:
-        logger.exception("Keyword arms read here: the cache did not answer")
+        logger.exception("Keyword %s read here: the cache did not answer", kind)
         return {}
-    return {n: int.from_bytes(found[name], "little") for n, name in enumerate(names) if name in found}
+    return {n: found[name] for n, name in enumerate(names) if name in found}
 
 
-def _share_arms(index: FacetIndex, arms: dict[tuple, int]) -> None:
-    """Keep the bitsets just read in the shared cache for the other processes (12.5 kB
-    each at 100,000 services), as long as the map's answers."""
-    if not arms or not _shared(index):
+def _share(index: FacetIndex, kind: str, values: dict[tuple, object]) -> None:
+    """Keep what was just read in the shared cache for the other processes (an arm: 12.5 kB
+    at 100,000 services; a word's ranks: 12 bytes a service holding it), as long as the
+    map's answers."""
+    if not values or not _shared(index):
         return
-    size = (index.size >> 3) + 1
-    names = _cache_keys(index, list(arms))
+    names = _cache_keys(index, kind, list(values))
     try:
-        cache.set_many(
-            {name: bitset.to_bytes(size, "little") for name, bitset in zip(names, arms.values(), strict=True)},
-            settings.MAP_CACHE_SECONDS,
-        )
+        cache.set_many(dict(zip(names, values.values(), strict=True)), settings.MAP_CACHE_SECONDS)
     except Exception:
-        logger.exception("Keyword arms not shared: the cache did not answer")
+        logger.exception("Keyword %s not shared: the cache did not answer", kind)
 
 
 def _bitset_of(index: FacetIndex, ids: tuple[int, ...]) -> int:
@@ -209,13 +244,13 @@ def _real(value: float) -> float:
 def matches(index: FacetIndex, engine: PostgresKeywords, every: bool = True, rank: bool = False) -> int:
     """The public services matching every term (every=False: any term), as a bitset of
     index positions; rank: their page will be ordered by rank (see `_read`)."""
-    # Ranks read with the arms only where the word index holds them straight (one term, or
-    # any term: `arms_statement`); for every one of several terms, `ranks` reads them for
-    # the services the page's order needs alone, by primary key (measured at 100,000
-    # services, "youth carers": 107 ms for the statement ranking every match, against
-    # 66 + 8 ms for the two).
-    with_arms = rank and (not every or len(engine.keywords.terms) == 1)
-    terms = [reduce(or_, term.values(), 0) for term in _read(index, engine, every if with_arms else None).arms]
+    # Ranks read with the arms only for one term, or any term, where the services to order
+    # are about those whose text holds a word; for every one of several terms, `ranks`
+    # reads them for the services the page's order needs alone, by primary key (measured
+    # at 100,000 services, "youth carers": 107 ms for the statement ranking every match,
+    # against 66 + 8 ms for the two).
+    ranked = rank and (not every or len(engine.keywords.terms) == 1)
+    terms = [reduce(or_, term.values(), 0) for term in _read(index, engine, ranked).arms]
     return reduce(and_ if every else or_, terms) if terms else 0
 
 
@@ -224,19 +259,30 @@ def ranks(
 ) -> list[float]:
     """The rank of the services at `positions` (whose bitset is `members`, all matching
     the words: every term, or any with every=False), as `PostgresKeywords.rank()` gives
-    it: the full-text part (read with the arms, or now for these services only), then
-    each term's bonuses in the order of its arms, each added where the service is in the
-    arm (adding 0.0 elsewhere changes nothing)."""
+    it: the full-text part (every service's, read with the arms or kept; else read now),
+    then each term's bonuses in the order of its arms, each added where the service is in
+    the arm (adding 0.0 elsewhere changes nothing)."""
     if not positions:
         return []
     read = _read(index, engine)
     ids = list(map(index.ids.__getitem__, positions))
-    base = read.base.get(every)
+    if read.base is None:
+        read.base = _kept_ranks(index, engine)
+    base = read.base
     if base is None:
-        sql, params = engine.rank_statement(ids)
+        # Every service's ranks (then kept for the words) when the services to order are
+        # at least two thirds as many as those whose text holds a word: by primary key
+        # each costs about 2.4 us, through the word index 1.6 us (measured at 100,000).
+        holding = reduce(or_, (term.get("text", 0) for term in read.arms), 0).bit_count()
+        whole = 3 * len(ids) >= 2 * holding
+        sql, params = engine.rank_statement(None if whole else ids)
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
-            base = _ranks_of(cursor.fetchall(), index.ids_max + 1)
+            rank_rows = cursor.fetchall()
+        if whole:
+            base = read.base = _keep_ranks(index, engine, rank_rows)
+        else:
+            base = _ranks_of(rank_rows, index.ids_max + 1)
     found = list(map(base.__getitem__, ids))
     for term in read.arms:
         for name, arm in term.items():

@@ -180,6 +180,60 @@ def test_a_word_searched_again_reads_only_the_ranks_of_the_services_to_order(tra
         Search(SearchParams(q="counselling", sort="name"), vocabulary).counts(FACETS, page=1)
 
 
+@on_postgres
+def test_the_text_arms_read_with_the_ranks_are_those_read_alone(translated):
+    vocabulary = Vocabulary.load()
+    holding = 0
+    for q in WORDS:
+        engine = Search(SearchParams(q=q), vocabulary).engine
+        if engine is None:
+            continue
+        arms = engine.all_arms()
+        found = {}
+        for ranked in (False, True):
+            sql, params = engine.arms_statement(arms, ranked)
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params)
+                found[ranked] = {n: ids for n, ids, _ranks in cursor.fetchall() if n >= 0}
+        assert found[True] == found[False], q
+        holding += any(arm[1] == "text" and found[True][n] for n, arm in enumerate(arms))
+    assert holding >= 8  # most words are in some listing's text
+
+
+@on_postgres
+def test_ranks_by_key_and_through_the_words_are_the_same(translated):
+    vocabulary = Vocabulary.load()
+    index = facet_index.current()
+    for q in WORDS:
+        engine = Search(SearchParams(q=q), vocabulary).engine
+        if engine is None:
+            continue
+        ids = list(index.ids)
+        read = {}
+        for whole in (False, True):
+            sql, params = engine.rank_statement(None if whole else ids)
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params)
+                base = keyword_index._ranks_of(cursor.fetchall(), index.ids_max + 1)
+            read[whole] = [base[pk] for pk in ids]
+        assert read[True] == read[False], q
+
+
+@on_postgres
+def test_a_word_searched_again_reads_no_ranks(translated, django_assert_num_queries):
+    vocabulary = Vocabulary.load()
+    index = facet_index.current()
+    expected = answer(Search(SearchParams(q="counselling"), vocabulary).counts(FACETS, page=1))
+    assert index.keyword_ranks
+    # Which words the listings hold (1), the page's services and details (5).
+    with django_assert_num_queries(6):
+        found = answer(Search(SearchParams(q="counselling"), vocabulary).counts(FACETS, page=2))
+    assert found[0] == expected[0] and found[0] > 10
+    # Relevance, then the second page of the same search: still nothing read but the page.
+    with django_assert_num_queries(6):
+        Search(SearchParams(q="counselling", sort="relevance"), vocabulary).counts(FACETS, page=1)
+
+
 def test_the_portable_keyword_engine_is_left_to_the_sql(translated):
     index = facet_index.current()
     keywords = parse_keywords("counselling", Vocabulary.load())
@@ -207,7 +261,8 @@ def test_another_process_of_the_same_index_reads_no_arms_for_a_word_one_has_read
         found = answer(Search(params, vocabulary).counts(FACETS, page=1))
     assert found == expected and found[0] == 2
     assert statements and not any("search_arm_" in statement["sql"] for statement in statements)
-    assert second.keyword_arms  # kept in this process too
+    assert not any("ts_rank" in statement["sql"] for statement in statements)
+    assert second.keyword_arms and second.keyword_ranks  # kept in this process too
 
 
 @on_postgres
@@ -215,5 +270,5 @@ def test_an_index_holding_uncommitted_changes_shares_no_arms(translated):
     index = facet_index.current()
     assert index.provisional_for is not None  # the fixture's listings are not committed
     Search(SearchParams(q="counselling"), Vocabulary.load()).counts(FACETS, page=1)
-    assert index.keyword_arms
-    assert not [key for key in cache._cache if "kwarm:" in key]
+    assert index.keyword_arms and index.keyword_ranks
+    assert not [key for key in cache._cache if "kwarm:" in key or "kwrank:" in key]

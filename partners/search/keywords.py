@@ -398,9 +398,13 @@ class PostgresKeywords:
                 f"(SELECT id FROM {t['support_type']} WHERE {support})",
                 support_params,
             ),
+            # The organisations as one array, not a join: the planner, which expects
+            # thousands of them for a word with synonyms, ran this part in parallel
+            # workers, whose start cost 8-18 ms for no organisation at all (measured at
+            # 100,000 services); by the array it reads the services by key.
             "organisation": (
-                f"SELECT id FROM {t['service']} WHERE organisation_id IN "  # noqa: S608
-                f"(SELECT id FROM {t['organisation']} WHERE {organisation})",
+                f"SELECT id FROM {t['service']} WHERE organisation_id = ANY(ARRAY("  # noqa: S608
+                f"SELECT id FROM {t['organisation']} WHERE {organisation}))",
                 organisation_params,
             ),
         }
@@ -492,74 +496,75 @@ class PostgresKeywords:
             for name, (sql, params) in self._arms(term, index).items()
         ]
 
-    def arms_statement(self, arms: list[tuple[int, str, str, list]], every: bool | None = None) -> tuple[str, list]:
+    def arms_statement(self, arms: list[tuple[int, str, str, list]], ranked: bool = False) -> tuple[str, list]:
         """One statement reading the given arms (from `all_arms`), one row each: (its number
         in `arms`, the ids of its services as big-endian 8-byte integers, NULL). Bytes, not
         a row per id: tens of thousands of ids are read with one `struct.unpack` (a row per
         id cost more Python time than the rest of the search).
 
-        every: also the rows of `rank_statement` for the services matching every term
-        (False: any term), which the statement works out from the arms (then `arms` must
-        be all of them): one statement for a search whose words are all new."""
+        ranked: also the rows of `rank_statement()` (every service's rank), with the text
+        arms among `arms` picked out of the same rows rather than read by a second scan of
+        the same services (measured at 100,000 services: 13 % of the statements of the
+        benchmark's words): one statement for a search whose words are all new."""
         ctes, parts, params = [], [], []
-        for n, (_index, _name, sql, arm_params) in enumerate(arms):
+        texts: dict[int, int] = {}
+        for n, (index, name, sql, arm_params) in enumerate(arms):
+            if ranked and name == "text":
+                texts[n] = index
+                continue
             ctes.append(f"search_arm_{n} (id) AS MATERIALIZED ({sql})")
             params += arm_params
             parts.append(
                 f"SELECT {n}, string_agg(int8send(CAST(id AS bigint)), ''), CAST(NULL AS bytea) "  # noqa: S608
                 f"FROM search_arm_{n}"
             )
+        if ranked:
+            rank, rank_params = self._rank_rows("TRUE", [], texts)
+            parts.append(rank)
+            params += rank_params
         statement = " UNION ALL ".join(parts)
-        if every is not None and not (every and len(self.keywords.terms) > 1):
-            # One term, or any term: the services whose text holds a word of the query are
-            # the text arms' (all matching), so their ranks are read straight through the
-            # word index. Measured at 100,000 services ("women", 29,000 services): 42 ms,
-            # against 93 ms through the matches (which the planner, blind to a CTE's size,
-            # reads one by one by primary key).
-            rank, rank_params = self._rank_rows("TRUE", [])
-            statement += f" UNION ALL {rank}"
-            params += rank_params
-        elif every is not None:
-            terms = []
-            for index in range(len(self.keywords.terms)):
-                ids = " UNION ".join(
-                    f"SELECT id FROM search_arm_{n}"  # noqa: S608
-                    for n, arm in enumerate(arms)
-                    if arm[0] == index
-                )
-                terms.append(f"({ids})")
-            matches = (" INTERSECT " if every else " UNION ").join(terms)
-            ctes.append(f"search_matches (id) AS ({matches})")
-            rank, rank_params = self._rank_rows("{id} IN (SELECT id FROM search_matches)", [])
-            statement += f" UNION ALL {rank}"
-            params += rank_params
-        return f"WITH {', '.join(ctes)} {statement}", params
+        return (f"WITH {', '.join(ctes)} {statement}" if ctes else statement), params
 
-    def rank_statement(self, ids: list[int]) -> tuple[str, list]:
+    def rank_statement(self, ids: list[int] | None = None) -> tuple[str, list]:
         """One statement reading the full-text part of `rank()` for the services `ids`
         wherever it is not zero, in rows of the shape of `arms_statement`: -1 for the
         services' ts_rank, -2 for each service's best translation's, with the ids and their
         ranks as big-endian 4-byte reals (exact), in the same order. The ids are one array
         (written by `repr`, a loop in C), so that the planner may read them by primary key
         when they are few against the services holding a word (measured at 100,000: 8,400
-        ids by key 20 ms, against 58 ms through the words' 36,000)."""
+        ids by key 20 ms, against 58 ms through the words' 36,000). None: every service's,
+        straight through the word index (measured at 100,000, "women", 29,000 services:
+        42 ms, against 93 ms through its matches, which the planner, blind to a CTE's
+        size, read one by one by primary key)."""
+        if ids is None:
+            return self._rank_rows("TRUE", [])
         return self._rank_rows("{id} = ANY(CAST(%s AS bigint[]))", ["{" + repr(list(ids))[1:-1] + "}"])
 
-    def _rank_rows(self, among: str, among_params: list) -> tuple[str, list]:
-        """`rank_statement` for the services meeting `among`, SQL about the id "{id}".
+    def _rank_rows(self, among: str, among_params: list, texts: dict[int, int] | None = None) -> tuple[str, list]:
+        """`rank_statement` for the services meeting `among`, SQL about the id "{id}";
+        texts ({row number: term number}): also those rows, the ids of the services whose
+        text holds that term (its text arm), picked out of the same rows.
 
         ts_rank is zero unless the vector holds a word of the query, so only the vectors
-        matching `_loose` are ranked. Hand-written as the arms; measured at 100,000
-        services, ranking every vector holding a word (not only the services to order)
-        cost up to 110 ms where the 18,000 matching services cost 40."""
+        matching `_loose` are ranked (every vector holding a term is among them).
+        Hand-written as the arms; measured at 100,000 services, ranking every vector
+        holding a word (not only the services to order) cost up to 110 ms where the 18,000
+        matching services cost 40."""
         t = self.tables
         english, english_params = self.all_tsquery()
         simple, simple_params = self.all_tsquery("simple")
+        holds, rows, holds_params = "", "", []
+        for n, term in (texts or {}).items():
+            tsquery, tsquery_params = self.tsquery(self.keywords.terms[term])
+            holds += f", string_agg(int8send(id), '') FILTER (WHERE search_vector @@ {tsquery}) AS holds_{n}"
+            rows += f", ({n}, a.holds_{n}, CAST(NULL AS bytea))"
+            holds_params += tsquery_params
         # Two aggregates over the same rows see them in the same order.
         text = (
-            "SELECT -1, string_agg(int8send(id), ''), "  # noqa: S608
-            f"string_agg(float4send(ts_rank(search_vector, {english})), '') "
-            f"FROM {t['service']} WHERE {among.format(id='id')} AND search_vector @@ {_loose(english)}"
+            "SELECT v.* FROM (SELECT string_agg(int8send(id), '') AS ids, "  # noqa: S608
+            f"string_agg(float4send(ts_rank(search_vector, {english})), '') AS ranks{holds} "
+            f"FROM {t['service']} WHERE {among.format(id='id')} AND search_vector @@ {_loose(english)}) a "
+            f"CROSS JOIN LATERAL (VALUES (-1, a.ids, a.ranks){rows}) v"
         )
         translation = (
             "SELECT -2, string_agg(int8send(service_id), ''), string_agg(float4send(rank), '') "  # noqa: S608
@@ -567,7 +572,8 @@ class PostgresKeywords:
             f"FROM {t['translation']} WHERE {among.format(id='service_id')} "
             f"AND search_vector @@ {_loose(simple)} GROUP BY service_id) r"
         )
-        params = [*english_params, *among_params, *english_params, *simple_params, *among_params, *simple_params]
+        params = [*english_params, *holds_params, *among_params, *english_params]
+        params += [*simple_params, *among_params, *simple_params]
         return f"{text} UNION ALL {translation}", params
 
 
