@@ -460,11 +460,15 @@ class ServiceFilter(django_filters.FilterSet):
         """The public search's keywords (partners.search): every word must match, through
         its stems, everyday synonyms, small typos, names of support types, languages and
         communities, and the listings' translations."""
+        keywords = self._keywords(value)
+        return queryset.filter(engine.keywords_q(keywords)) if keywords else queryset
+
+    def _keywords(self, value: str) -> Keywords:
+        """The search's keywords, as the public search reads them; noting that the answer
+        is then a keyword search (`searched`)."""
         keywords = engine.parse_keywords(" ".join(words(value)), self.vocabulary)
-        if not keywords:
-            return queryset
-        self.searched = True
-        return queryset.filter(engine.keywords_q(keywords))
+        self.searched = self.searched or bool(keywords)
+        return keywords
 
     def matched_in(self, index) -> int | None:
         """The services these filters select, as a bitset of the facet index
@@ -481,9 +485,7 @@ class ServiceFilter(django_filters.FilterSet):
             elif name == "age":
                 matched &= index.age(value)
             elif name == "search":
-                keywords = engine.parse_keywords(" ".join(words(value)), self.vocabulary)
-                if keywords:
-                    self.searched = True
+                if keywords := self._keywords(value):
                     matched &= keyword_matches(index, keywords)
             else:
                 return None

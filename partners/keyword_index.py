@@ -42,7 +42,6 @@ from operator import add, and_, or_
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Q
 
 from .bitsets import SET_LAST, flag_bytes, from_positions
 from .facet_index import FacetIndex
@@ -286,9 +285,3 @@ def ranks(
             rows = list(compress(range(len(positions)), map(inside.__getitem__, positions)))
             deque(map(found.__setitem__, rows, map(add, map(found.__getitem__, rows), repeat(weight))), maxlen=0)
     return found
-
-
-def among(index: FacetIndex, bitset: int) -> Q:
-    """The services of the bitset as a condition on their ids, for a statement that also
-    needs other conditions (one array parameter, not a parameter per id)."""
-    return Q(pk__in=index.id_rows(bitset))
