@@ -374,11 +374,7 @@ class PostgresKeywords:
         t = self.tables
         tsquery, tsquery_params = self.tsquery(term)
         typo = self._typo(index)
-        support = f"to_tsvector('english', COALESCE(name, '') || ' ' || COALESCE(description, '')) @@ {tsquery}"
-        support_params = list(tsquery_params)
-        if typo:
-            support += " OR word_similarity(%s, name) >= %s"
-            support_params += [term.word, TYPO_SIMILARITY]
+        support, support_params = self.support_types(index)
         organisation, organisation_params = f"search_vector @@ {tsquery}", list(tsquery_params)
         if typo:
             similar, similar_params = self._similar("name", term.word)
@@ -394,8 +390,7 @@ class PostgresKeywords:
                 simple_params,
             ),
             "support": (
-                f"SELECT service_id FROM {t['service_support']} WHERE supporttype_id IN "  # noqa: S608
-                f"(SELECT id FROM {t['support_type']} WHERE {support})",
+                f"SELECT service_id FROM {t['service_support']} WHERE supporttype_id IN ({support})",  # noqa: S608
                 support_params,
             ),
             # The organisations as one array, not a join: the planner, which expects
@@ -427,25 +422,38 @@ class PostgresKeywords:
             )
         return arms
 
+    def support_types(self, index: int, typo: bool | None = None) -> tuple[str, list]:
+        """The ids of the support types that term `index` names (in their name or
+        description; with typo, by default for an unknown word, a similar name), as a
+        subquery."""
+        term = self.keywords.terms[index]
+        tsquery, params = self.tsquery(term)
+        document = "to_tsvector('english', COALESCE(name, '') || ' ' || COALESCE(description, ''))"
+        condition = f"{document} @@ {tsquery}"
+        if self._typo(index) if typo is None else typo:
+            condition += " OR word_similarity(%s, name) >= %s"
+            params += [term.word, TYPO_SIMILARITY]
+        return f"SELECT id FROM {self.tables['support_type']} WHERE {condition}", params  # noqa: S608
+
     def _known_terms(self) -> list[bool]:
         """Which terms the listings contain, in one query: only unknown words (most likely
         misspelt) are looked up by trigram similarity, which is slower and fuzzier."""
         t = self.tables
         checks, params = [], []
-        for term in self.keywords.terms:
+        for index, term in enumerate(self.keywords.terms):
             if term.language_ids or term.community_ids:
                 checks.append("TRUE")
                 continue
             tsquery, tsquery_params = self.tsquery(term)
             simple, simple_params = self.tsquery(term, "simple")
-            support = f"to_tsvector('english', COALESCE(name, '') || ' ' || COALESCE(description, '')) @@ {tsquery}"
+            support, support_params = self.support_types(index, typo=False)
             checks.append(
                 f"(EXISTS(SELECT 1 FROM {t['service']} WHERE search_vector @@ {tsquery})"  # noqa: S608
                 f" OR EXISTS(SELECT 1 FROM {t['organisation']} WHERE search_vector @@ {tsquery})"
-                f" OR EXISTS(SELECT 1 FROM {t['support_type']} WHERE {support})"
+                f" OR EXISTS({support})"
                 f" OR EXISTS(SELECT 1 FROM {t['translation']} WHERE search_vector @@ {simple}))"
             )
-            params += tsquery_params * 3 + simple_params
+            params += tsquery_params * 2 + support_params + simple_params
         if not checks:
             return []
         with connection.cursor() as cursor:
