@@ -235,7 +235,7 @@ def _rows_from_memory(search: Search, index: facet_index.FacetIndex, matched: in
     """The rows of `_map_features`'s statement, from the places kept in memory: the points
     of the matching services (`PlaceIndex.map_points`), each a row up to MAP_MAX_POINTS,
     else grouped by the statement's grid (FLOOR of the same double arithmetic), each
-    cell's centre as `_centre`. Ordered as the statement orders: the points'
+    cell's centre from `_whole`. Ordered as the statement orders: the points'
     services by name in the database (one query, none when every cell is a cluster), then
     service, place, latitude and longitude; a cluster's place, its least place id, is in
     no other cluster (a place is one point), so the floats never decide an order."""
@@ -281,25 +281,24 @@ def _rows_from_memory(search: Search, index: facet_index.FacetIndex, matched: in
         longitudes = list(map(longitudes.__getitem__, order))
         services = list(map(index.ids.__getitem__, map(places.positions.__getitem__, numbers)))
         place_ids = list(map(places.place_ids.__getitem__, numbers))
+        whole_latitudes, whole_longitudes = _whole(latitudes), _whole(longitudes)
         end = 0
         for key in dict.fromkeys(keys):
             start, end = end, bisect_right(keys, key, end)
             n = end - start
-            lats, lons = latitudes[start:end], longitudes[start:end]
-            found.append(
-                (
-                    n,
-                    _centre(lats),
-                    _centre(lons),
-                    min(lats),
-                    max(lats),
-                    min(lons),
-                    max(lons),
-                    None,
-                    min(map(places.link_ids.__getitem__, numbers[start:end])),
-                    min(services[start:end]),
-                    min(place_ids[start:end]),
+            if n == 1:  # a cell of one point is that point (its bounds are not shown)
+                point = places.link_ids[numbers[start]]
+                found.append(
+                    (1, latitudes[start], longitudes[start], *[None] * 5, point, services[start], place_ids[start])
                 )
+                continue
+            lats, lons = latitudes[start:end], longitudes[start:end]
+            latitude = sum(whole_latitudes[start:end]) / n / CENTRE_SCALE
+            longitude = sum(whole_longitudes[start:end]) / n / CENTRE_SCALE
+            bounds = (min(lats), max(lats), min(lons), max(lons))
+            # (A cluster shows no point id: the statement's MIN(point_id) is not needed.)
+            found.append(
+                (n, latitude, longitude, *bounds, None, None, min(services[start:end]), min(place_ids[start:end]))
             )
     # The names of the services of the rows that are points, and their order.
     points = {row[9] for row in found if row[0] == 1}
@@ -313,13 +312,12 @@ def _rows_from_memory(search: Search, index: facet_index.FacetIndex, matched: in
     return [(*row[:8], total, row[8], *(by_name[row[9]][1:] if row[0] == 1 else (None, None))) for row in found]
 
 
-def _centre(values: list[float]) -> float:
-    """The statement's centre of a cell (CENTRE_SCALE): the exact sum of whole numbers, then
-    the same two divisions, each correctly rounded (Python's of whole numbers too)."""
-    if len(values) == 1:
-        return values[0]
-    scaled = map(add, map(mul, values, repeat(CENTRE_SCALE)), repeat(0.5))
-    return sum(map(math.floor, scaled)) / len(values) / CENTRE_SCALE
+def _whole(values: list[float]) -> list[int]:
+    """The values in whole units of 1 / CENTRE_SCALE, as the statement rounds them for a
+    cluster's centre (FLOOR(value * CENTRE_SCALE + 0.5)): the centre is their sum (exact)
+    over the count, then over CENTRE_SCALE, each division correctly rounded in Python as in
+    the database."""
+    return list(map(math.floor, map(add, map(mul, values, repeat(CENTRE_SCALE)), repeat(0.5))))
 
 
 def _grid(bbox, latitudes: list[float], longitudes: list[float]) -> tuple[float, float, float, float]:
