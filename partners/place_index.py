@@ -269,7 +269,7 @@ class PlaceIndex:
         def members_of(numbers) -> Iterable[int]:
             return compress(numbers, map(inside.__getitem__, map(positions.__getitem__, numbers)))
 
-        def whole(cell) -> bool | None:
+        def all_kept(cell) -> bool | None:
             """Whether every point of the cell is kept (True), none is (None), or some may be."""
             if not self._touches_box(cell, area):
                 return None
@@ -281,12 +281,12 @@ class PlaceIndex:
             return centre + cell.reach <= radius and self._within_box(cell, area)
 
         for big in self.coarse:
-            kept = whole(big)
+            kept = all_kept(big)
             if kept:
                 found += members_of(range(big.cells[0].start, big.cells[-1].end))
             elif kept is not None:
                 for cell in big.cells:
-                    kept = whole(cell)
+                    kept = all_kept(cell)
                     if kept:
                         found += members_of(range(cell.start, cell.end))
                     elif kept is not None:
