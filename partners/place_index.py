@@ -15,7 +15,11 @@ and at least (its centre's distance, give or take its half diagonal):
 - nearest first: the cells are visited in order of the least distance they may hold, until
   the services found nearer than any cell left fill the page (or, for a few services, each
   one's places are measured);
-- any other order: only the page's services' places are measured.
+- any other order: only the page's services' places are measured;
+- the map's points (partners.search.map) for a map area or a place: the points of the
+  matching services in the cells the box (and the circle) touch, compared by the same
+  box rule and distance rule; each point keeps its link's and its place's ids, which the
+  map shows and orders by.
 
 Two levels of cells (coarse cells holding a bitset of their services, split into fine
 cells holding points) keep both the number of cells visited and of points measured small.
@@ -28,8 +32,8 @@ import heapq
 import math
 from array import array
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable
-from itertools import repeat
+from collections.abc import Iterable, Sequence
+from itertools import compress, repeat
 from operator import truediv
 
 from .bitsets import SET_LAST, flag_bytes, from_positions, positions_of
@@ -72,14 +76,15 @@ class _Coarse:
 class PlaceIndex:
     """The places of the public services, for one version of the facet index."""
 
-    def __init__(self, position: dict[int, int], size: int, links: Iterable[tuple[int, float | None, float | None]]):
+    def __init__(self, position: dict[int, int], size: int, links: Iterable[tuple]):
         """position: the facet index's position of each public service; links: (service pk,
-        latitude, longitude) of every link of a service to a place (a place without
-        coordinates is in no search's radius, but its service is not "remote")."""
+        latitude, longitude, link pk, place pk) of every link of a service to a place (a
+        place without coordinates is in no search's radius, but its service is not "remote")."""
         self.size = size
         # Column by column, each by `map` or `sorted` (loops in C): a loop per link in Python
         # took most of a second at 100,000 services.
-        services, latitudes, longitudes = [list(column) for column in zip(*links, strict=True)] or [[], [], []]
+        columns = [list(column) for column in zip(*links, strict=True)] or [[], [], [], [], []]
+        services, latitudes, longitudes, link_ids, place_ids = columns
         positions = list(map(position.get, services))
         # Services with no place at all: in every place search (`remote_q`).
         self.remote = ((1 << size) - 1) & ~from_positions(filter(_not_none, positions), size)
@@ -101,6 +106,9 @@ class PlaceIndex:
         self.positions = array("l", map(positions.__getitem__, picked))
         self.latitudes = array("d", map(latitudes.__getitem__, picked))
         self.longitudes = array("d", map(longitudes.__getitem__, picked))
+        # For the map: each point's ServiceLocation pk and Location pk (16 bytes a point).
+        self.link_ids = array("q", map(link_ids.__getitem__, picked))
+        self.place_ids = array("q", map(place_ids.__getitem__, picked))
         self.lat_r, self.lon_r, self.cos_lat = (
             array("d", column) for column in prepared_points(self.latitudes, self.longitudes)
         )
@@ -137,7 +145,7 @@ class PlaceIndex:
 
         links = (
             ServiceLocation.objects.order_by()
-            .values_list("service_id", "location__latitude", "location__longitude")
+            .values_list("service_id", "location__latitude", "location__longitude", "pk", "location_id")
             .iterator(chunk_size=20_000)
         )
         return cls(position, size, links)
@@ -183,14 +191,21 @@ class PlaceIndex:
 
     def _measured(self, cell: _Fine, box, distance, radius: float) -> Iterable[tuple[float, int]]:
         """(distance, position) of the cell's points that `near_locations` keeps."""
-        west, south, east, north = box
-        a, b = cell.start, cell.end
-        distances = map(distance, self.lat_r[a:b], self.lon_r[a:b], self.cos_lat[a:b])
-        for d, i, latitude, longitude in zip(
-            distances, self.positions[a:b], self.latitudes[a:b], self.longitudes[a:b], strict=True
-        ):
-            if d <= radius and south <= latitude <= north and west <= longitude <= east:
-                yield d, i
+        boxed = self._boxed(range(cell.start, cell.end), box)
+        positions = self.positions
+        for d, n in zip(self.distances(boxed, distance), boxed, strict=True):
+            if d <= radius:
+                yield d, positions[n]
+
+    def distances(self, numbers: Iterable[int], distance) -> Iterable[float]:
+        """The distances of these points (numbers into the flat arrays) by `distance`, a
+        `haversine_twin`."""
+        return map(
+            distance,
+            map(self.lat_r.__getitem__, numbers),
+            map(self.lon_r.__getitem__, numbers),
+            map(self.cos_lat.__getitem__, numbers),
+        )
 
     def near(self, place, radius: float) -> int:
         """The services with a place within radius miles of `place`, or with no place at all:
@@ -231,37 +246,83 @@ class PlaceIndex:
                 if self._within_box(cell, box):
                     positions += self.positions[cell.start : cell.end]
                 else:
-                    positions += self._boxed(cell, box)
+                    positions += map(self.positions.__getitem__, self._boxed(range(cell.start, cell.end), box))
         return bits | from_positions(positions, self.size)
 
-    def _boxed(self, cell: _Fine, box) -> list[int]:
-        """The positions of the cell's points in the box, compared as `in_box` compares."""
+    def map_points(self, members: int, box=None, place=None, radius: float = 0.0) -> list[int]:
+        """The points (numbers into the flat arrays, in no particular order) of `members`'
+        places in the box, edges included, and within radius miles of the place, as the SQL
+        of `search.map.map_points` keeps them (`in_box`, and `near_locations`: its box, then
+        its distance). A cell wholly inside both gives its members' points unmeasured."""
+        inside = flag_bytes(members, self.size, SET_LAST)
+        positions = self.positions
+        distance = None
+        if place is not None:
+            area = distance_box(place.latitude, place.longitude, radius)
+            distance = haversine_twin(place.latitude, place.longitude)
+            if box is not None:  # in both boxes: the same comparisons with the nearer edges
+                area = (max(area[0], box[0]), max(area[1], box[1]), min(area[2], box[2]), min(area[3], box[3]))
+        else:
+            area = box
+        found: list[int] = []
+
+        def members_of(numbers) -> Iterable[int]:
+            return compress(numbers, map(inside.__getitem__, map(positions.__getitem__, numbers)))
+
+        def all_kept(cell) -> bool | None:
+            """Whether every point of the cell is kept (True), none is (None), or some may be."""
+            if not self._touches_box(cell, area):
+                return None
+            if distance is None:
+                return self._within_box(cell, area)
+            centre = distance(*cell.centre)
+            if centre - cell.reach > radius:
+                return None
+            return centre + cell.reach <= radius and self._within_box(cell, area)
+
+        for big in self.coarse:
+            kept = all_kept(big)
+            if kept:
+                found += members_of(range(big.cells[0].start, big.cells[-1].end))
+            elif kept is not None:
+                for cell in big.cells:
+                    kept = all_kept(cell)
+                    if kept:
+                        found += members_of(range(cell.start, cell.end))
+                    elif kept is not None:
+                        numbers = list(members_of(self._boxed(range(cell.start, cell.end), area)))
+                        if distance is not None:
+                            distances = self.distances(numbers, distance)
+                            numbers = [n for n, d in zip(numbers, distances, strict=True) if d <= radius]
+                        found += numbers
+        return found
+
+    def _boxed(self, numbers: Sequence[int], box) -> list[int]:
+        """Those of these points (numbers into the flat arrays) in the box (west, south,
+        east, north), edges included, compared as `in_box`'s range lookups compare: the one
+        box rule of the place searches, the map areas and the map's points."""
         west, south, east, north = box
-        a, b = cell.start, cell.end
+        latitudes = map(self.latitudes.__getitem__, numbers)
+        longitudes = map(self.longitudes.__getitem__, numbers)
         return [
-            i
-            for i, latitude, longitude in zip(
-                self.positions[a:b], self.latitudes[a:b], self.longitudes[a:b], strict=True
-            )
+            n
+            for n, latitude, longitude in zip(numbers, latitudes, longitudes, strict=True)
             if south <= latitude <= north and west <= longitude <= east
         ]
 
     def nearest(self, place, radius: float, positions: Iterable[int]) -> list[float | None]:
         """Each service's nearest distance among its places within the radius (None for a
         service with none: a remote one), as Min("distance") of `near_locations`."""
-        west, south, east, north = distance_box(place.latitude, place.longitude, radius)
+        box = distance_box(place.latitude, place.longitude, radius)
         distance = haversine_twin(place.latitude, place.longitude)
-        lat_r, lon_r, cos_lat = self.lat_r, self.lon_r, self.cos_lat
-        latitudes, longitudes = self.latitudes, self.longitudes
         owners, points = self._service_positions, self._service_points
         found = []
         for i in positions:
             best = None
-            for n in points[bisect_left(owners, i) : bisect_right(owners, i)]:
-                if south <= latitudes[n] <= north and west <= longitudes[n] <= east:
-                    d = distance(lat_r[n], lon_r[n], cos_lat[n])
-                    if d <= radius and (best is None or d < best):
-                        best = d
+            boxed = self._boxed(points[bisect_left(owners, i) : bisect_right(owners, i)], box)
+            for d in self.distances(boxed, distance):
+                if d <= radius and (best is None or d < best):
+                    best = d
             found.append(best)
         return found
 

@@ -174,7 +174,8 @@ def test_nearest_first_and_the_services_near_are_those_of_measuring_every_place(
         for _ in range(rng.choice([0, 1, 1, 2]))
     ]
     links += [(pk, None, None) for pk in range(0, size, 50)]
-    grid = place_index.PlaceIndex({pk: pk for pk in range(size)}, size, links)
+    rows = [(pk, latitude, longitude, n, n) for n, (pk, latitude, longitude) in enumerate(links)]
+    grid = place_index.PlaceIndex({pk: pk for pk in range(size)}, size, rows)
     for _ in range(30):
         centre = Place("x", 53.8 + rng.uniform(-0.25, 0.25), -1.7 + rng.uniform(-0.35, 0.35), False)
         radius = rng.choice([0.5, 2.0, 5.0, 20.0])

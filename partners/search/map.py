@@ -1,9 +1,22 @@
 """The map's points: GeoJSON of one search, clustered past MAP_MAX_POINTS, at most
-MAP_MAX_BYTES whatever the data; a point's popup details come from `point_details`."""
+MAP_MAX_BYTES whatever the data; a point's popup details come from `point_details`.
+
+The points come from one SQL statement (`_map_features`), or, for a map area or a place
+search that the facet index answers without SQL, from the places it keeps in memory
+(partners.place_index): the same points by the same box and distance rules, grouped into
+the same grid cells by the same arithmetic on the same doubles, in the same order (the
+services' names ordered by the database, in one small query of at most MAP_MAX_POINTS
+ids), so the answer is the statement's. Measured at 100,000 services: the statement for a
+map area took most of the request (see docs/performance.md, "After: map areas from the
+places in memory")."""
 
 from __future__ import annotations
 
 import json
+import math
+from bisect import bisect_right
+from itertools import repeat
+from operator import add, mul, sub, truediv
 from typing import TYPE_CHECKING
 
 from django.db import connection
@@ -13,7 +26,7 @@ from .. import facet_index, map_cache, opening
 from ..hours import read_hours
 from ..models import Service, ServiceLocation
 from ..translations import active_language, service_texts
-from .place import in_box, near_locations
+from .place import haversine_twin, in_box, near_locations
 
 if TYPE_CHECKING:
     from .engine import Search
@@ -31,6 +44,13 @@ MAP_MAX_BYTES = 200_000
 MAP_MAX_POINTS = 800
 MAP_CLUSTER_GRID = 24
 LARGEST_ID = 2**63 - 1  # BigAutoField
+# A cluster's centre is the mean of its points, each rounded to whole microdegrees (11 cm;
+# the map shows 5 decimals): a sum of whole numbers is exact in any order, so the database
+# and the places in memory give the same centre. AVG of the doubles would not: PostgreSQL
+# adds them in an unspecified order, and at 100,000 services (coordinates with 6 decimals)
+# about one cluster a map had a mean exactly halfway between two 5-decimal values, printed
+# one way or the other by the last bit of the sum.
+CENTRE_SCALE = 1_000_000
 LARGEST_COUNT = 10**12
 # The widest numbers each property can print: coordinates and bounds have 5 decimals,
 # a distance 2 (within RADIUS_MAX; this is far more).
@@ -140,6 +160,12 @@ def _map_features(search: Search) -> dict:
     if len(search.keywords.terms) > 1 and not search.matching().exists():
         search.relaxed = True
     params = search.params
+    if params.bbox or params.place:
+        # (`ready`: an index out of date is not rebuilt for the map inside a transaction.)
+        index = facet_index.ready()
+        matched = index.matched_without_sql(search) if index is not None else None
+        if matched is not None:
+            return _collection_of(_rows_from_memory(search, index, matched))
     points = (
         map_points(search)
         .order_by()
@@ -167,6 +193,11 @@ def _map_features(search: Search) -> dict:
         ]
         grid_params = []
     service = connection.ops.quote_name(Service._meta.db_table)
+    # A cluster's centre: the mean of its points in whole microdegrees (see CENTRE_SCALE).
+    centre = (
+        "CASE WHEN COUNT(*) = 1 THEN MIN({0}) "
+        f"ELSE SUM(FLOOR({{0}} * {CENTRE_SCALE} + 0.5)) / COUNT(*) / {CENTRE_SCALE} END"
+    )
     # Only a table name from the model and numbers go into the text; values are parameters.
     sql = f"""
         WITH map_points AS ({inner}),
@@ -184,7 +215,7 @@ def _map_features(search: Search) -> dict:
             FROM map_points p CROSS JOIN map_extent e
             WHERE e.n <= %s
             UNION ALL
-            SELECT COUNT(*), AVG(p.point_latitude), AVG(p.point_longitude),
+            SELECT COUNT(*), {centre.format("p.point_latitude")}, {centre.format("p.point_longitude")},
                    MIN(p.point_latitude), MAX(p.point_latitude), MIN(p.point_longitude), MAX(p.point_longitude),
                    MIN(p.service_id), MIN(p.location_id), NULL, MAX(e.n), MIN(p.point_id)
             FROM map_points p CROSS JOIN map_extent e
@@ -197,7 +228,113 @@ def _map_features(search: Search) -> dict:
     """  # noqa: S608
     with connection.cursor() as cursor:
         cursor.execute(sql, [*inner_params, MAP_MAX_POINTS, MAP_MAX_POINTS, *grid_params])
-        rows = cursor.fetchall()
+        return _collection_of(cursor.fetchall())
+
+
+def _rows_from_memory(search: Search, index: facet_index.FacetIndex, matched: int) -> list[tuple]:
+    """The rows of `_map_features`'s statement, from the places kept in memory: the points
+    of the matching services (`PlaceIndex.map_points`), each a row up to MAP_MAX_POINTS,
+    else grouped by the statement's grid (FLOOR of the same double arithmetic), each
+    cell's centre from `_whole`. Ordered as the statement orders: the points'
+    services by name in the database (one query, none when every cell is a cluster), then
+    service, place, latitude and longitude; a cluster's place, its least place id, is in
+    no other cluster (a place is one point), so the floats never decide an order."""
+    params = search.params
+    places = index.places()
+    numbers = places.map_points(matched, params.bbox, params.place, params.radius)
+    total = len(numbers)
+    # (n, latitude, longitude, south, north, west, east, distance, point id, service, place)
+    found: list[tuple] = []
+    if total <= MAP_MAX_POINTS:
+        distances = [None] * total
+        if params.place:
+            distances = list(places.distances(numbers, haversine_twin(params.place.latitude, params.place.longitude)))
+        found = list(
+            zip(
+                repeat(1),
+                map(places.latitudes.__getitem__, numbers),
+                map(places.longitudes.__getitem__, numbers),
+                repeat(None),
+                repeat(None),
+                repeat(None),
+                repeat(None),
+                distances,
+                map(places.link_ids.__getitem__, numbers),
+                map(index.ids.__getitem__, map(places.positions.__getitem__, numbers)),
+                map(places.place_ids.__getitem__, numbers),
+            )
+        )
+    elif total:
+        # The points sorted by grid cell (one whole number each, from the two FLOORs), so
+        # that each cell is a slice: loops in C, not one in Python per point.
+        latitudes = list(map(places.latitudes.__getitem__, numbers))
+        longitudes = list(map(places.longitudes.__getitem__, numbers))
+        south, height, west, width = _grid(params.bbox, latitudes, longitudes)
+        rows = map(math.floor, map(truediv, map(sub, latitudes, repeat(south)), repeat(height)))
+        columns = list(map(math.floor, map(truediv, map(sub, longitudes, repeat(west)), repeat(width))))
+        wide = max(columns) + 1
+        keys = list(map(add, map(mul, rows, repeat(wide)), columns))
+        order = sorted(range(total), key=keys.__getitem__)
+        keys = list(map(keys.__getitem__, order))
+        numbers = list(map(numbers.__getitem__, order))
+        latitudes = list(map(latitudes.__getitem__, order))
+        longitudes = list(map(longitudes.__getitem__, order))
+        services = list(map(index.ids.__getitem__, map(places.positions.__getitem__, numbers)))
+        place_ids = list(map(places.place_ids.__getitem__, numbers))
+        whole_latitudes, whole_longitudes = _whole(latitudes), _whole(longitudes)
+        end = 0
+        for key in dict.fromkeys(keys):
+            start, end = end, bisect_right(keys, key, end)
+            n = end - start
+            if n == 1:  # a cell of one point is that point (its bounds are not shown)
+                point = places.link_ids[numbers[start]]
+                found.append(
+                    (1, latitudes[start], longitudes[start], *[None] * 5, point, services[start], place_ids[start])
+                )
+                continue
+            lats, lons = latitudes[start:end], longitudes[start:end]
+            latitude = sum(whole_latitudes[start:end]) / n / CENTRE_SCALE
+            longitude = sum(whole_longitudes[start:end]) / n / CENTRE_SCALE
+            bounds = (min(lats), max(lats), min(lons), max(lons))
+            # (A cluster shows no point id: the statement's MIN(point_id) is not needed.)
+            found.append(
+                (n, latitude, longitude, *bounds, None, None, min(services[start:end]), min(place_ids[start:end]))
+            )
+    # The names of the services of the rows that are points, and their order.
+    points = {row[9] for row in found if row[0] == 1}
+    named = Service.objects.filter(pk__in=points).order_by("name", "pk").values_list("pk", "name", "slug")
+    by_name = {pk: (rank, name, slug) for rank, (pk, name, slug) in enumerate(named if points else [])}
+
+    def order(row: tuple) -> tuple:
+        return row[0], by_name[row[9]][0] if row[0] == 1 else 0, row[9], row[10], row[1], row[2]
+
+    found.sort(key=order)
+    return [(*row[:8], total, row[8], *(by_name[row[9]][1:] if row[0] == 1 else (None, None))) for row in found]
+
+
+def _whole(values: list[float]) -> list[int]:
+    """The values in whole units of 1 / CENTRE_SCALE, as the statement rounds them for a
+    cluster's centre (FLOOR(value * CENTRE_SCALE + 0.5)): the centre is their sum (exact)
+    over the count, then over CENTRE_SCALE, each division correctly rounded in Python as in
+    the database."""
+    return list(map(math.floor, map(add, map(mul, values, repeat(CENTRE_SCALE)), repeat(0.5))))
+
+
+def _grid(bbox, latitudes: list[float], longitudes: list[float]) -> tuple[float, float, float, float]:
+    """The statement's grid: (south, cell height, west, cell width) of the box, or without
+    one of the points' extent."""
+    if bbox:
+        west, south, east, north = bbox
+        return south, max((north - south) / MAP_CLUSTER_GRID, 1e-6), west, max((east - west) / MAP_CLUSTER_GRID, 1e-6)
+    south, north, west, east = min(latitudes), max(latitudes), min(longitudes), max(longitudes)
+    height = (north - south) / MAP_CLUSTER_GRID if north > south else 0.000001
+    width = (east - west) / MAP_CLUSTER_GRID if east > west else 0.000001
+    return south, height, west, width
+
+
+def _collection_of(rows: list[tuple]) -> dict:
+    """The FeatureCollection of the statement's rows: (n, latitude, longitude, south, north,
+    west, east, distance, total, point id, name, slug), a point when n is 1."""
     # The visitor's language where the listing has it (one query); English otherwise.
     texts = service_texts(row[11] for row in rows if row[0] == 1)
     features, total = [], 0
