@@ -32,8 +32,8 @@ def page_with_result_details(pks: list[int]) -> dict[int, Service]:
     rows as with_result_details() gives, in as many queries, for a page of results.
 
     prefetch_related builds, for every service and relation, a queryset filtered to that
-    service (a clone and a join worked out each time): a third of the time a results
-    page's 20 services took. Here each relation's rows are read in one query, the one the
+    service (a clone and a join worked out each time): a third of the time it took to read
+    a page's services. Here each relation's rows are read in one query, the one the
     prefetch runs (so in the same order), and kept where the prefetch keeps them, so that
     `service.communities.all()` and the like read them. Those querysets are for reading
     the rows (as every template and tag does): filtering one again would not be about its
