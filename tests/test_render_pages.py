@@ -11,7 +11,7 @@ from django.utils import translation
 from directory.context_processors import interface_languages
 from partners import context_processors, map_cache, synthetic
 from partners.management.commands.render_pages import page_paths, render_all
-from partners.models import Language, Organisation
+from partners.models import Community, Language, Organisation
 from partners.search import vocabulary
 from tests.factories import make_postcode
 
@@ -25,6 +25,7 @@ def listings(db, monkeypatch):
     # committed before the next request, which may then keep the vocabularies.
     monkeypatch.setattr(map_cache, "pending_changes", lambda: False)
     monkeypatch.setattr(vocabulary, "_kept", {})
+    monkeypatch.setattr(vocabulary, "_kept_options", {})
     monkeypatch.setattr(context_processors, "_examples", {})
 
 
@@ -77,3 +78,30 @@ def test_the_sample_listings_banner_shows_at_once_although_its_absence_was_kept(
     organisation.save()
 
     assert "These listings are examples." in client.get("/search/").content.decode()
+
+
+def test_the_filter_options_kept_in_each_language_are_those_made_afresh(listings):
+    made = {}
+    for language in ("en-gb", "pl", "ur", "en-gb"):
+        with translation.override(language):
+            kept = vocabulary.Vocabulary.load()
+            afresh = vocabulary.Vocabulary(vocabulary.Vocabulary.read())._made_options()
+            for facet, options in afresh.items():
+                assert kept.options(facet) == options, (language, facet)
+            made.setdefault(language, kept.options("community"))
+            # The second request in a language reads the options the first one made.
+            assert vocabulary.Vocabulary.load().options("community") is made[language]
+
+    assert vocabulary._kept_options
+    assert [o.label for o in made["pl"]] != [o.label for o in made["en-gb"]]
+
+
+def test_a_renamed_community_shows_in_the_filters_at_once_although_its_options_were_kept(listings, client):
+    client.get("/search/")
+    client.get("/pl/search/")
+    community = Community.objects.get(slug="pakistani-kashmiri")
+    community.name = "Kashmiri (renamed)"
+    community.save()
+
+    assert "Kashmiri (renamed)" in client.get("/search/").content.decode()
+    assert "Kashmiri (renamed)" in client.get("/pl/search/").content.decode()

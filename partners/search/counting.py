@@ -16,7 +16,7 @@ from .facets import facet_q
 from .params import DISTANCE, FACETS, PAGE_SIZE, RELEVANCE
 from .place import near_locations
 from .registry import FILTERS
-from .services import with_result_details
+from .services import page_with_result_details
 
 if TYPE_CHECKING:
     from .engine import Search
@@ -146,8 +146,7 @@ def counts(search: Search, facets: Iterable[str], total: bool = True, page: int 
 @staticmethod
 def _page_of(rows: list[tuple[int, float | None]]) -> list[Service]:
     """The services of a page, in order, with what a result row shows and `distance`."""
-    found = with_result_details(Service.objects.filter(pk__in=[pk for pk, _d in rows])) if rows else []
-    by_id = {service.pk: service for service in found}
+    by_id = page_with_result_details([pk for pk, _d in rows]) if rows else {}
     services = []
     for pk, distance in rows:
         service = by_id[pk]
