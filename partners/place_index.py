@@ -34,7 +34,7 @@ from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from itertools import compress, repeat
-from operator import truediv
+from operator import add, mul, truediv
 
 from .bitsets import SET_LAST, flag_bytes, from_positions, positions_of
 from .search.place import EARTH_RADIUS_MILES, distance_box, haversine_twin, prepared_point, prepared_points
@@ -48,6 +48,8 @@ SLACK_MILES = 1e-7
 SLACK_DEGREES = 1e-9
 # Up to this many services, nearest first measures each one's places rather than walk cells.
 FEW_SERVICES = 1500
+# The map's cluster centres are means of whole microdegrees (see partners.search.map).
+CENTRE_SCALE = 1_000_000
 
 
 def _reach(south: float, north: float, west: float, east: float) -> tuple[tuple[float, float, float], float]:
@@ -109,6 +111,12 @@ class PlaceIndex:
         # For the map: each point's ServiceLocation pk and Location pk (16 bytes a point).
         self.link_ids = array("q", map(link_ids.__getitem__, picked))
         self.place_ids = array("q", map(place_ids.__getitem__, picked))
+        # And, for its clusters, each point's service pk and its coordinates in whole
+        # microdegrees as the statement rounds them, FLOOR(value * CENTRE_SCALE + 0.5):
+        # once here, not for every point of every map area (24 bytes a point).
+        self.service_ids = array("q", map(services.__getitem__, picked))
+        self.whole_latitudes = array("q", _whole(self.latitudes))
+        self.whole_longitudes = array("q", _whole(self.longitudes))
         self.lat_r, self.lon_r, self.cos_lat = (
             array("d", column) for column in prepared_points(self.latitudes, self.longitudes)
         )
@@ -382,6 +390,12 @@ def _cell_of(key: int) -> tuple[int, int]:
     big_row, big_column = divmod(big, _KEY_ROW)
     row, column = divmod(inner, COARSE)
     return (big_row - _KEY_OFFSET) * COARSE + row, (big_column - _KEY_OFFSET) * COARSE + column
+
+
+def _whole(values: Iterable[float]) -> Iterable[int]:
+    """The values in whole units of 1 / CENTRE_SCALE, rounded as the map's statement rounds
+    them for a cluster's centre: FLOOR(value * CENTRE_SCALE + 0.5)."""
+    return map(math.floor, map(add, map(mul, values, repeat(CENTRE_SCALE)), repeat(0.5)))
 
 
 def _not_none(value) -> bool:
