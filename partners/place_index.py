@@ -34,7 +34,7 @@ from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from itertools import compress, repeat
-from operator import add, le, mul, truediv
+from operator import add, and_, itemgetter, le, mul, truediv
 
 from .bitsets import SET_LAST, flag_bytes, from_positions, positions_of
 from .search.place import EARTH_RADIUS_MILES, distance_box, haversine_twin, prepared_point, prepared_points
@@ -255,7 +255,7 @@ class PlaceIndex:
                 if self._within_box(cell, box):
                     positions += self.positions[cell.start : cell.end]
                 else:
-                    positions += map(self.positions.__getitem__, self._boxed_cell(cell, box))
+                    positions += picker(self._boxed_cell(cell, box))(self.positions)
         found = bits | from_positions(positions, self.size)
         # Kept for the map of the same area, which follows (see `map_points`): one tuple,
         # replaced whole, so that another thread reads either the old or the new one.
@@ -287,12 +287,16 @@ class PlaceIndex:
             area = box
         found: list[int] = []
 
-        def members_of(numbers, check: bool) -> Iterable[int]:
+        def members_of(numbers: Sequence[int], check: bool) -> Iterable[int]:
             nonlocal inside
             if not check:
                 return numbers
             inside = inside or flag_bytes(members, self.size, SET_LAST)
-            return compress(numbers, map(inside.__getitem__, map(positions.__getitem__, numbers)))
+            # (A whole cell's points are a slice of the array.)
+            owners = (
+                positions[numbers.start : numbers.stop] if isinstance(numbers, range) else picker(numbers)(positions)
+            )
+            return compress(numbers, picker(owners)(inside))
 
         def all_kept(cell) -> bool | None:
             """Whether every point of the cell is kept (True), none is (None), or some may be."""
@@ -325,26 +329,27 @@ class PlaceIndex:
                         found += numbers
         return found
 
-    def _boxed_cell(self, cell: _Fine, box) -> Sequence[int]:
+    def _boxed_cell(self, cell: _Fine, box) -> list[int]:
         """`_boxed` of the fine cell's points, compared only across the box's edges that the
-        cell crosses (its points are inside the others, as `_within_box` counts on), each
-        edge in loops in C: at 100,000 services a map area's edge cells hold about a third
-        of its points, and `_boxed` took 2.3 ms of each of `in_box` and `map_points`."""
+        cell crosses (its points are inside the others, as `_within_box` counts on), over
+        slices of the arrays in loops in C: at 100,000 services a map area's edge cells
+        hold about a third of its points, and `_boxed` took 2.3 ms of each of `in_box` and
+        `map_points`."""
         west, south, east, north = box
-        numbers: Sequence[int] = range(cell.start, cell.end)
-        for crossed, values, low, high in (
-            (cell.south - SLACK_DEGREES <= south, self.latitudes, south, None),
-            (cell.north + SLACK_DEGREES >= north, self.latitudes, None, north),
-            (cell.west - SLACK_DEGREES <= west, self.longitudes, west, None),
-            (cell.east + SLACK_DEGREES >= east, self.longitudes, None, east),
-        ):
-            if crossed:
-                if low is None:
-                    kept = map(le, map(values.__getitem__, numbers), repeat(high))
-                else:
-                    kept = map(le, repeat(low), map(values.__getitem__, numbers))
-                numbers = list(compress(numbers, kept))
-        return numbers
+        start, end = cell.start, cell.end
+        checks = []
+        if cell.south - SLACK_DEGREES <= south:
+            checks.append(map(le, repeat(south), self.latitudes[start:end]))
+        if cell.north + SLACK_DEGREES >= north:
+            checks.append(map(le, self.latitudes[start:end], repeat(north)))
+        if cell.west - SLACK_DEGREES <= west:
+            checks.append(map(le, repeat(west), self.longitudes[start:end]))
+        if cell.east + SLACK_DEGREES >= east:
+            checks.append(map(le, self.longitudes[start:end], repeat(east)))
+        kept = checks[0] if checks else repeat(True)
+        for check in checks[1:]:
+            kept = map(and_, kept, check)
+        return list(compress(range(start, end), kept))
 
     def _boxed(self, numbers: Sequence[int], box) -> list[int]:
         """Those of these points (numbers into the flat arrays) in the box (west, south,
@@ -437,6 +442,15 @@ def _whole(values: Iterable[float]) -> Iterable[int]:
     """The values in whole units of 1 / CENTRE_SCALE, rounded as the map's statement rounds
     them for a cluster's centre: FLOOR(value * CENTRE_SCALE + 0.5)."""
     return map(math.floor, map(add, map(mul, values, repeat(CENTRE_SCALE)), repeat(0.5)))
+
+
+def picker(numbers: Sequence[int]):
+    """A function giving the tuple of values[n] for each of the numbers: one `itemgetter`
+    loops in C without a call per item, three times as fast as map(values.__getitem__, ...)
+    on an array (7,000 points: 0.16 ms, not 0.55)."""
+    if len(numbers) > 1:
+        return itemgetter(*numbers)
+    return lambda values: tuple(values[n] for n in numbers)  # (itemgetter of one gives no tuple)
 
 
 def _not_none(value) -> bool:

@@ -5,6 +5,7 @@ several places, with none, or with a place that has no coordinates."""
 
 import math
 import random
+from array import array
 
 import pytest
 from django.db import connection
@@ -303,3 +304,11 @@ def test_a_map_areas_services_and_points_are_those_of_comparing_every_place_with
                 assert grid.in_box(box) == sum(1 << pk for pk in owners)
             found = [grid.link_ids[n] for n in grid.map_points(members, box)]
             assert sorted(found) == [n for n in inside if members >> links[n][0] & 1]
+
+
+def test_picking_the_values_of_no_one_or_many_points_gives_a_tuple_of_them():
+    values = array("d", [0.5, 1.5, 2.5, 3.5])
+    assert place_index.picker([])(values) == ()
+    assert place_index.picker([2])(values) == (2.5,)
+    assert place_index.picker(range(1, 3))(values) == (1.5, 2.5)
+    assert place_index.picker([3, 0, 3])(values) == (3.5, 0.5, 3.5)

@@ -25,7 +25,7 @@ from django.db.models import F, FloatField, QuerySet, Value
 from .. import facet_index, map_cache, opening
 from ..hours import read_hours
 from ..models import Service, ServiceLocation
-from ..place_index import CENTRE_SCALE
+from ..place_index import CENTRE_SCALE, picker
 from ..translations import active_language, service_texts
 from .place import haversine_twin, in_box, near_locations
 
@@ -266,8 +266,9 @@ def _rows_from_memory(search: Search, index: facet_index.FacetIndex, matched: in
             )
         )
     elif total:
-        latitudes = list(map(places.latitudes.__getitem__, numbers))
-        longitudes = list(map(places.longitudes.__getitem__, numbers))
+        # (`pick`: the points' values of one array, see `picker`.)
+        pick = picker(numbers)
+        latitudes, longitudes = pick(places.latitudes), pick(places.longitudes)
         south, height, west, width = _grid(params.bbox, latitudes, longitudes)
         rows = map(math.floor, map(truediv, map(sub, latitudes, repeat(south)), repeat(height)))
         columns = list(map(math.floor, map(truediv, map(sub, longitudes, repeat(west)), repeat(width))))
@@ -281,12 +282,11 @@ def _rows_from_memory(search: Search, index: facet_index.FacetIndex, matched: in
         numbers = list(map(mod, sorted(map(add, map(mul, keys, repeat(size)), numbers)), repeat(size)))
         # Each cell's size, in the cells' order; its sums from prefix sums, not slices.
         sizes = [count for _key, count in sorted(Counter(keys).items())]
-        latitudes = list(map(places.latitudes.__getitem__, numbers))
-        longitudes = list(map(places.longitudes.__getitem__, numbers))
-        services = list(map(places.service_ids.__getitem__, numbers))
-        place_ids = list(map(places.place_ids.__getitem__, numbers))
-        whole_latitudes = list(accumulate(map(places.whole_latitudes.__getitem__, numbers), initial=0))
-        whole_longitudes = list(accumulate(map(places.whole_longitudes.__getitem__, numbers), initial=0))
+        pick = picker(numbers)
+        latitudes, longitudes = pick(places.latitudes), pick(places.longitudes)
+        services, place_ids = pick(places.service_ids), pick(places.place_ids)
+        whole_latitudes = list(accumulate(pick(places.whole_latitudes), initial=0))
+        whole_longitudes = list(accumulate(pick(places.whole_longitudes), initial=0))
         end = 0
         for n in sizes:
             start, end = end, end + n
