@@ -15,8 +15,8 @@ from __future__ import annotations
 import json
 import math
 from collections import Counter
-from itertools import accumulate, repeat
-from operator import add, mod, mul, sub, truediv
+from itertools import repeat
+from operator import add, mul, sub, truediv
 from typing import TYPE_CHECKING
 
 from django.db import connection
@@ -275,18 +275,18 @@ def _rows_from_memory(search: Search, index: facet_index.FacetIndex, matched: in
         wide = max(columns) + 1
         keys = list(map(add, map(mul, rows, repeat(wide)), columns))
         # The points sorted by grid cell (one whole number each, from the two FLOORs), so
-        # that each cell is a slice: loops in C, not one in Python per point. The point's
-        # number rides in the sorted number (cell * size + number: one plain sort of whole
-        # numbers, not a sort by key and a permutation of each list after it).
-        size = len(places.latitudes)
-        numbers = list(map(mod, sorted(map(add, map(mul, keys, repeat(size)), numbers)), repeat(size)))
-        # Each cell's size, in the cells' order; its sums from prefix sums, not slices.
+        # that each cell is a slice: loops in C, not one in Python per point. Only the
+        # points' numbers are put in that order; their values are then picked in it from
+        # the arrays (sorting numbers of the form cell * size + number instead took twice
+        # as long: 1.8 ms, not 0.8, for 6,800 points).
+        order = sorted(range(total), key=keys.__getitem__)
+        numbers = picker(order)(numbers)
+        # Each cell's size, in the cells' order.
         sizes = [count for _key, count in sorted(Counter(keys).items())]
         pick = picker(numbers)
         latitudes, longitudes = pick(places.latitudes), pick(places.longitudes)
         services, place_ids = pick(places.service_ids), pick(places.place_ids)
-        whole_latitudes = list(accumulate(pick(places.whole_latitudes), initial=0))
-        whole_longitudes = list(accumulate(pick(places.whole_longitudes), initial=0))
+        whole_latitudes, whole_longitudes = pick(places.whole_latitudes), pick(places.whole_longitudes)
         end = 0
         for n in sizes:
             start, end = end, end + n
@@ -297,9 +297,10 @@ def _rows_from_memory(search: Search, index: facet_index.FacetIndex, matched: in
                 )
                 continue
             lats, lons = latitudes[start:end], longitudes[start:end]
-            # A sum of whole numbers is exact in any order (CENTRE_SCALE).
-            latitude = (whole_latitudes[end] - whole_latitudes[start]) / n / CENTRE_SCALE
-            longitude = (whole_longitudes[end] - whole_longitudes[start]) / n / CENTRE_SCALE
+            # A sum of whole numbers is exact in any order (CENTRE_SCALE). (Summing slices
+            # was twice as fast as prefix sums by `accumulate`: `sum` adds small ints in C.)
+            latitude = sum(whole_latitudes[start:end]) / n / CENTRE_SCALE
+            longitude = sum(whole_longitudes[start:end]) / n / CENTRE_SCALE
             bounds = (min(lats), max(lats), min(lons), max(lons))
             # (A cluster shows no point id: the statement's MIN(point_id) is not needed.)
             found.append(
