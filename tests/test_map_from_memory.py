@@ -11,6 +11,8 @@ import random
 
 import pytest
 from django.db import connection
+from django.db.models import F
+from django.db.models.functions import Floor
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
@@ -259,3 +261,32 @@ def test_cluster_centres_of_places_with_six_decimals_are_the_statements(db, monk
         box = (round(west, 5), round(south, 5), round(west + rng.uniform(0.02, 0.15), 5), round(south + 0.1, 5))
         assert assert_same_map(SearchParams(bbox=box), vocabulary)["properties"]["clustered"]
     assert assert_same_map(SearchParams(place=CENTRES[1], radius=10.0), vocabulary)["properties"]["clustered"]
+
+
+def test_each_points_whole_microdegrees_and_service_kept_in_memory_are_the_databases(mapped):
+    """The places in memory round every point once, as the statement rounds it for a
+    cluster's centre (FLOOR(value * CENTRE_SCALE + 0.5), in the database), and keep its
+    service's pk: halfway values and negative ones included."""
+    organisation = make_organisation("Halfway")
+    halfway = [(53.8000005, -1.5000005), (53.7123455, -1.2345675), (-0.0000005, 0.0000005), (53.9, -1.0)]
+    make_service(
+        "Halfway",
+        organisation=organisation,
+        locations=[make_location(organisation, latitude=lat, longitude=lon) for lat, lon in halfway],
+    )
+    map_cache.directory_changed()
+    index = facet_index.current()
+    places = index.places()
+    scale = search_map.CENTRE_SCALE
+    rounded = {
+        pk: (int(latitude), int(longitude))
+        for pk, latitude, longitude in Location.objects.exclude(latitude=None).values_list(
+            "pk", Floor(F("latitude") * scale + 0.5), Floor(F("longitude") * scale + 0.5)
+        )
+    }
+    kept = zip(places.place_ids, places.whole_latitudes, places.whole_longitudes, strict=True)
+    assert {pk: (latitude, longitude) for pk, latitude, longitude in kept} == {
+        pk: rounded[pk] for pk in places.place_ids
+    }
+    assert len(places.place_ids) > 100
+    assert list(places.service_ids) == [index.ids[i] for i in places.positions]

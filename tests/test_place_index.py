@@ -5,6 +5,7 @@ several places, with none, or with a place that has no coordinates."""
 
 import math
 import random
+from array import array
 
 import pytest
 from django.db import connection
@@ -267,3 +268,47 @@ def test_a_map_area_reads_its_services_from_the_index_in_one_statement(places):
         assert search_map._map_features(Search(params, vocabulary)) == geojson
     assert "partners_organisation" in statements[0]["sql"]
     assert geojson["properties"]["count"] > 10
+
+
+@pytest.mark.parametrize("cells", [(0.01, 0.015, 8), (0.002, 0.003, 3)])
+def test_a_map_areas_services_and_points_are_those_of_comparing_every_place_with_the_box(monkeypatch, cells):
+    """Thousands of places, some exactly on the boxes' edges: the services in a box and the
+    points of some of them (their links') are those of comparing every place by the box
+    rule, whether or not the same box's services were just asked for (which lets the map
+    skip checking its points' services), and with every service or some."""
+    monkeypatch.setattr(place_index, "FINE_LATITUDE", cells[0])
+    monkeypatch.setattr(place_index, "FINE_LONGITUDE", cells[1])
+    monkeypatch.setattr(place_index, "COARSE", cells[2])
+    rng = random.Random(8)
+    size = 3000
+    links = [
+        (pk, round(53.8 + rng.uniform(-0.2, 0.2), rng.choice([2, 3, 6])), -1.7 + rng.uniform(-0.3, 0.3))
+        for pk in range(size)
+        for _ in range(rng.choice([0, 1, 1, 2]))
+    ]
+    rows = [(pk, latitude, longitude, n, n) for n, (pk, latitude, longitude) in enumerate(links)]
+    grid = place_index.PlaceIndex({pk: pk for pk in range(size)}, size, rows)
+    everyone = (1 << size) - 1
+    for _ in range(40):
+        _pk, latitude, longitude = rng.choice(links)
+        south = latitude if rng.random() < 0.5 else round(latitude - rng.uniform(0, 0.1), 2)
+        west = longitude - rng.uniform(0, 0.2)
+        box = (west, south, longitude + rng.uniform(0, 0.2), latitude + rng.choice([0, 0.05, 0.1]))
+        inside = [n for n, (_pk, lat, lon) in enumerate(links) if box[1] <= lat <= box[3] and box[0] <= lon <= box[2]]
+        owners = {links[n][0] for n in inside}
+        for asked_first, members in [(True, everyone), (False, everyone), (True, 0), (True, None), (False, None)]:
+            if members is None:  # some of the box's services and some others
+                members = sum(1 << pk for pk in range(size) if rng.random() < 0.5)
+            grid._last_in_box = (None, 0)
+            if asked_first:
+                assert grid.in_box(box) == sum(1 << pk for pk in owners)
+            found = [grid.link_ids[n] for n in grid.map_points(members, box)]
+            assert sorted(found) == [n for n in inside if members >> links[n][0] & 1]
+
+
+def test_picking_the_values_of_no_one_or_many_points_gives_a_tuple_of_them():
+    values = array("d", [0.5, 1.5, 2.5, 3.5])
+    assert place_index.picker([])(values) == ()
+    assert place_index.picker([2])(values) == (2.5,)
+    assert place_index.picker(range(1, 3))(values) == (1.5, 2.5)
+    assert place_index.picker([3, 0, 3])(values) == (3.5, 0.5, 3.5)
