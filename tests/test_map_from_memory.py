@@ -23,6 +23,7 @@ from partners.search import Search, SearchParams, Vocabulary
 from partners.search import map as search_map
 from partners.search.place import haversine_twin, prepared_point
 from tests.factories import make_location, make_organisation, make_postcode, make_service
+from tests.test_place_index import random_box
 
 CENTRES = [Place("BD21 3DN", 53.8687, -1.9075, False), Place("LS6 3HN", 53.8190, -1.5750, False)]
 # The same name in several organisations (ordered by id), and names a collation may order
@@ -100,16 +101,6 @@ def assert_same_map(params: SearchParams, vocabulary: Vocabulary) -> dict:
     return found
 
 
-def random_box(rng: random.Random, points: list[tuple[float, float]]) -> tuple[float, float, float, float]:
-    """A map area: random, or with its edges exactly on places (edges are inside)."""
-    if rng.random() < 0.5:
-        (south, west), (north, east) = sorted(rng.sample(points, 2))
-        return min(west, east), south, max(west, east), north
-    latitude, longitude = rng.choice(points)
-    half_width, half_height = rng.uniform(0.005, 0.4), rng.uniform(0.005, 0.3)
-    return longitude - half_width, latitude - half_height, longitude + half_width, latitude + half_height
-
-
 @pytest.mark.parametrize("most", [800, 25, 3])
 def test_random_map_areas_and_place_searches_from_memory_are_the_statements_to_the_byte(
     mapped, grid, monkeypatch, most
@@ -127,7 +118,9 @@ def test_random_map_areas_and_place_searches_from_memory_are_the_statements_to_t
             q=rng.choice(["", "", "", "", "counselling"]),
             place=place,
             radius=rng.choice([1.0, 3.0, 10.0, 50.0, 7.3]),
-            bbox=random_box(rng, points) if place is None or rng.random() < 0.5 else None,
+            bbox=random_box(rng, points, widest=0.4, tallest=0.3, least=0.005)
+            if place is None or rng.random() < 0.5
+            else None,
             support=("counselling",) if rng.random() < 0.3 else (),
             age=30 if rng.random() < 0.1 else None,
         )

@@ -213,13 +213,20 @@ def test_a_place_moved_away_leaves_the_next_place_search(places):
     assert found[0] == before.total - 1
 
 
-def random_box(rng: random.Random, points: list[tuple[float, float]]) -> tuple[float, float, float, float]:
-    """A map area: random, or with its edges exactly on places (edges are inside)."""
+def random_box(
+    rng: random.Random,
+    points: list[tuple[float, float]],
+    widest: float = 0.3,
+    tallest: float = 0.2,
+    least: float = 0.01,
+) -> tuple[float, float, float, float]:
+    """A map area: random (its half sides from `least` to `widest` and `tallest`
+    degrees), or with its edges exactly on places (edges are inside)."""
     if rng.random() < 0.5:
         (south, west), (north, east) = sorted(rng.sample(points, 2))
         return min(west, east), south, max(west, east), north
     latitude, longitude = rng.choice(points)
-    half_width, half_height = rng.uniform(0.01, 0.3), rng.uniform(0.01, 0.2)
+    half_width, half_height = rng.uniform(least, widest), rng.uniform(least, tallest)
     return longitude - half_width, latitude - half_height, longitude + half_width, latitude + half_height
 
 
