@@ -100,7 +100,13 @@ class DateTimeParameter(forms.Field):
                 _("Use an ISO 8601 date or date and time, such as 2025-01-31 or 2025-01-31T09:00:00Z."),
                 code="invalid",
             )
-        return parsed.replace(tzinfo=UTC) if timezone.is_naive(parsed) else parsed
+        if timezone.is_naive(parsed):
+            return parsed.replace(tzinfo=UTC)
+        # In UTC: Python takes offsets up to a day, PostgreSQL only up to 16 hours.
+        try:
+            return parsed.astimezone(UTC)
+        except OverflowError:  # past the first or last day Python can write
+            return (datetime.min if parsed.year == 1 else datetime.max).replace(tzinfo=UTC)
 
 
 class UUIDListField(forms.Field):

@@ -695,6 +695,20 @@ def test_modified_after_filter(client, db):
     assert names(get(client, "/api/services", {"modified_after": "2000-01-01T00:00:00Z"})) == ["New", "Old"]
 
 
+@pytest.mark.parametrize("path", ["/api/services", "/api/organizations"])
+def test_modified_after_with_any_offset_python_reads_is_answered(client, db, path):
+    """Offsets up to a day (Python reads them; PostgreSQL takes 16 hours at most) and the
+    first and last days Python can write, with an offset, are read in UTC."""
+    make_service("New")
+    for since, found in [
+        ("1892-02-23T14:13:24.592535+17:27", 1),
+        ("2000-01-01T00:00:00-23:59", 1),
+        ("0001-01-01T00:00:00+05:00", 1),
+        ("9999-12-31T23:00:00-05:00", 0),
+    ]:
+        assert get(client, path, {"modified_after": since})["total_items"] == found, since
+
+
 def test_search_looks_in_names_descriptions_organisations_and_languages(client, db):
     make_service("Talking circle", description="A weekly group.", languages=["ps"])
     make_service("Helpline", organisation=make_organisation("Roshni Trust"))
