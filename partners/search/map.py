@@ -128,11 +128,9 @@ def map_points(search: Search) -> QuerySet:
         # places) as one array of ids, where that needs no SQL. Measured at 100,000
         # services: the statement for a map area took 108 ms, 78 of them matching every
         # public service (their organisations joined) to keep the area's 14,000 points.
-        # (`ready`: an index out of date is not rebuilt for the map inside a transaction.)
-        index = facet_index.ready()
-        matched = index.matched_without_sql(search) if index is not None else None
-        if matched is not None:
-            services = index.id_rows(matched)
+        found = _from_index(search)
+        if found is not None:
+            services = found[0].id_rows(found[1])
     if params.place:
         points = near_locations(params.place, params.radius).filter(service_id__in=services)
     else:
@@ -142,6 +140,15 @@ def map_points(search: Search) -> QuerySet:
     if params.bbox:
         points = points.filter(in_box(params.bbox))
     return points
+
+
+def _from_index(search: Search) -> tuple[facet_index.FacetIndex, int] | None:
+    """The facet index and the services matching the search in it, when it answers the
+    search without SQL; else None. (`ready`: an index out of date is not rebuilt for the
+    map inside a transaction.)"""
+    index = facet_index.ready()
+    matched = index.matched_without_sql(search) if index is not None else None
+    return None if matched is None else (index, matched)
 
 
 def geojson(search: Search) -> dict:
@@ -162,11 +169,9 @@ def _map_features(search: Search) -> dict:
         search.relaxed = True
     params = search.params
     if params.bbox or params.place:
-        # (`ready`: an index out of date is not rebuilt for the map inside a transaction.)
-        index = facet_index.ready()
-        matched = index.matched_without_sql(search) if index is not None else None
-        if matched is not None:
-            return _collection_of(_rows_from_memory(search, index, matched))
+        found = _from_index(search)
+        if found is not None:
+            return _collection_of(_rows_from_memory(search, *found))
     points = (
         map_points(search)
         .order_by()
@@ -180,10 +185,8 @@ def _map_features(search: Search) -> dict:
     )
     inner, inner_params = points.query.sql_with_params()
     if params.bbox:
-        west, south, east, north = params.bbox
         grid = ["%s", "%s", "%s", "%s"]
-        grid_params = [south, max((north - south) / MAP_CLUSTER_GRID, 1e-6)]
-        grid_params += [west, max((east - west) / MAP_CLUSTER_GRID, 1e-6)]
+        grid_params = list(_grid(params.bbox, [], []))
     else:
         cells = MAP_CLUSTER_GRID
         grid = [
