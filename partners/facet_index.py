@@ -66,6 +66,7 @@ from .bitsets import SET_FIRST, SET_LAST, flag_bytes, from_positions, positions_
 from .capacity import known_q
 from .models import Capacity, LanguageProvision, ServiceLanguage
 from .place_index import PlaceIndex
+from .word_index import WordIndex
 
 logger = logging.getLogger(__name__)
 
@@ -121,13 +122,16 @@ class FacetIndex:
         }
         # Bitsets of keyword arms by SQL and parameters (partners.keyword_index).
         self.keyword_arms: dict[tuple, int] = {}
-        # And full-text ranks by query (partners.keyword_index._keep_ranks).
+        # And full-text ranks by query (partners.keyword_index._keep).
         self.keyword_ranks: dict[tuple, object] = {}
         # Connection for which the index holds changes not yet committed (see `current`).
         self.provisional_for = None
         # The places (partners.place_index), loaded when first needed: see `places`.
         self._places: PlaceIndex | None = None
         self._places_lock = threading.Lock()
+        # The words of the search vectors (partners.word_index), loaded when first needed.
+        self._words: WordIndex | bool | None = None
+        self._words_lock = threading.Lock()
 
     @classmethod
     def build(cls, version: str) -> FacetIndex:
@@ -490,6 +494,21 @@ class FacetIndex:
                     self._places = PlaceIndex.build(self.position, self.size)
         return self._places
 
+    def words(self) -> WordIndex | None:
+        """The words of the services' search vectors, loaded on the first keyword search of
+        this version (two statements) or by the background build; None where there are no
+        such vectors (SQLite) or they could not be loaded (the SQL then ranks)."""
+        if self._words is None:
+            with self._words_lock:
+                if self._words is None:
+                    self._words = False
+                    if connection.vendor == "postgresql":
+                        try:
+                            self._words = WordIndex.build()
+                        except Exception:
+                            logger.exception("The words were not loaded: keyword ranks stay with SQL")
+        return self._words or None
+
     def _near(self, search) -> int | None:
         """The place core: the services with a place within the radius or none at all (as
         `Search.matching`'s place condition) and, with a map area, a place in the box (as
@@ -717,6 +736,7 @@ def _build_in_background(version: str) -> None:
     try:
         index = FacetIndex.build(version)
         index.places()  # here rather than in a visitor's place search
+        index.words()  # and in a keyword search
         _current = index
     except Exception:
         logger.exception("The facet index was not built: option counts stay with SQL")

@@ -106,8 +106,21 @@ def _read(index: FacetIndex, engine: PostgresKeywords, ranked: bool = False) -> 
         named += [index.of("community", pk) for pk in term.community_ids]
         kept[keys[n]] = have[keys[n]] = reduce(or_, named, 0)
     missing = [n for n in missing if have[keys[n]] is None]
+    # A term's text or translation arm: the services holding its words, from the words
+    # kept in memory (partners.word_index), unless its query has a phrase.
+    words = index.words() if missing else None
+    if words is not None:
+        texts = engine.query_texts()
+        for n in [n for n in missing if arms[n][1] in ("text", "translation")]:
+            translation = arms[n][1] == "translation"
+            ids = words.holding(texts.terms[arms[n][0]][translation], translation)
+            if ids is not None:
+                kept[keys[n]] = have[keys[n]] = _bitset_of(index, ids)
+        missing = [n for n in missing if have[keys[n]] is None]
     if missing:
-        ranked = ranked and _kept_ranks(index, engine) is None
+        if ranked:
+            base = _known_ranks(index, engine)
+            ranked = base is None
         # Of the support types a word names, only their ids are read: the services of
         # each are the index's filter of it (measured at 100,000 services: the arm read
         # 14,000 links in 10-14 ms of each new word's statement).
@@ -130,7 +143,8 @@ def _read(index: FacetIndex, engine: PostgresKeywords, ranked: bool = False) -> 
         size = (index.size >> 3) + 1
         _share(index, "kwarm", {keys[n]: have[keys[n]].to_bytes(size, "little") for n in missing})
         if ranked:
-            base = _keep_ranks(index, engine, [row for row in rows if row[0] < 0])
+            base = _ranks_of([row for row in rows if row[0] < 0], index.ids_max + 1)
+            _keep(index, engine, base, [row for row in rows if row[0] < 0])
     found = [{} for _term in engine.keywords.terms]
     for (term, name, _sql, _params), key in zip(arms, keys, strict=True):
         found[term][name] = have[key]
@@ -147,33 +161,41 @@ def _rank_key(engine: PostgresKeywords) -> tuple:
     return (english, tuple(english_params), simple, tuple(simple_params))
 
 
-def _kept_ranks(index: FacetIndex, engine: PostgresKeywords) -> array | None:
-    """Every service's full-text rank for the search's words, by service id, as this
-    process or (through the cache) another of the same index read it; else None."""
+def _known_ranks(index: FacetIndex, engine: PostgresKeywords) -> array | None:
+    """Every service's full-text rank for the search's words, by service id, without a
+    statement of its own: as this process keeps it, or worked out from the words kept in
+    memory (partners.word_index; kept, not shared: that costs less than reading them), or
+    as another process of the same index read it (through the cache); else None."""
     key = _rank_key(engine)
     base = index.keyword_ranks.get(key)
+    if base is not None:
+        return base
+    words = index.words()
+    if words is not None:
+        texts = engine.query_texts()
+        base = words.ranks(texts.english, texts.simple, index.ids_max + 1)
     if base is None:
         shared = _shared_get(index, "kwrank", [key])
-        if shared:
-            base = _keep_ranks(index, engine, shared[0], share=False)
+        base = _ranks_of(shared[0], index.ids_max + 1) if shared else None
+    if base is not None:
+        _keep(index, engine, base)
     return base
 
 
-def _keep_ranks(index: FacetIndex, engine: PostgresKeywords, rows: list, share: bool = True) -> array:
-    """Every service's full-text rank from the rows -1 and -2 of `rank_statement()`, kept
-    for the index (and shared with its other processes) as 4-byte reals by service id
-    (exact: they are reals in the SQL), so that the same words read nothing again."""
-    base = _ranks_of(rows, index.ids_max + 1)
+def _keep(index: FacetIndex, engine: PostgresKeywords, base: array, rows: list | None = None) -> None:
+    """Keep every service's full-text rank (by service id, as 4-byte reals: exact, they
+    are reals in the SQL) for the index, so that the same words read or work out nothing
+    again; with the `rank_statement()` rows read for it, share those with the index's
+    other processes."""
     kept = index.keyword_ranks
     if len(kept) >= MAX_KEPT_RANKS:
         kept.clear()
     key = _rank_key(engine)
     kept[key] = base
-    if share:
+    if rows is not None:
         # (The bytes of each row: the database driver reads them as memoryviews.)
         shared = [tuple(bytes(part) if isinstance(part, memoryview) else part for part in row) for row in rows]
         _share(index, "kwrank", {key: shared})
-    return base
 
 
 def _cache_keys(index: FacetIndex, kind: str, keys: list[tuple]) -> list[str]:
@@ -279,7 +301,7 @@ def ranks(
     read = _read(index, engine)
     ids = list(map(index.ids.__getitem__, positions))
     if read.base is None:
-        read.base = _kept_ranks(index, engine)
+        read.base = _known_ranks(index, engine)
     base = read.base
     if base is None:
         # Every service's ranks (then kept for the words) when the services to order are
@@ -292,7 +314,8 @@ def ranks(
             cursor.execute(sql, params)
             rank_rows = cursor.fetchall()
         if whole:
-            base = read.base = _keep_ranks(index, engine, rank_rows)
+            base = read.base = _ranks_of(rank_rows, index.ids_max + 1)
+            _keep(index, engine, base, rank_rows)
         else:
             base = _ranks_of(rank_rows, index.ids_max + 1)
     found = list(map(base.__getitem__, ids))

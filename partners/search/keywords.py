@@ -283,6 +283,15 @@ def _listed_phrase(folded: list[str], i: int) -> str | None:
     return next((p for p in search_words.phrases() if folded[i : i + len(p.split())] == p.split()), None)
 
 
+@dataclass(frozen=True)
+class QueryTexts:
+    """`PostgresKeywords.query_texts`: (English, simple) per term, and the whole query's."""
+
+    terms: list[tuple[str, str]]
+    english: str
+    simple: str
+
+
 class DatabaseColumn(Expression):
     """A column the database maintains with no model field behind it (the generated
     search vectors of migration 0004), on the query's own table, whatever its alias."""
@@ -341,6 +350,7 @@ class PostgresKeywords:
                 ("translation", ServiceTranslation),
             )
         }
+        self._texts: QueryTexts | None = None  # query_texts
         self.known = [True] * len(keywords.terms) if listed else self._known_terms()
         # What partners.keyword_index read for this search, by facet index.
         self.index_reads: dict = {}
@@ -456,9 +466,14 @@ class PostgresKeywords:
             params += tsquery_params * 2 + support_params + simple_params
         if not checks:
             return []
+        # The query texts in the same statement: a keyword search on the facet index asks
+        # for them next (partners.word_index).
+        texts, texts_params = self._texts_columns()
         with connection.cursor() as cursor:
-            cursor.execute("SELECT " + ", ".join(checks), params)
-            return list(cursor.fetchone())
+            cursor.execute("SELECT " + ", ".join(checks + texts), params + texts_params)
+            row = cursor.fetchone()
+        self._texts = self._texts_of(row[len(checks) :])
+        return list(row[: len(checks)])
 
     def condition(self, term: Term, index: int) -> Q:
         # OR of separate IN conditions: PostgreSQL hashes each subquery once and probes the
@@ -495,6 +510,26 @@ class PostgresKeywords:
         return score
 
     # --- For the facet index (partners.keyword_index) ------------------------------
+
+    def query_texts(self) -> QueryTexts:
+        """The text forms of the tsqueries, as PostgreSQL writes them (stemmed, each word
+        quoted), for partners.word_index: read with the words the listings hold, or by a
+        statement of their own; then kept."""
+        if self._texts is None:
+            texts, params = self._texts_columns()
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT " + ", ".join(texts), params)
+                self._texts = self._texts_of(cursor.fetchone())
+        return self._texts
+
+    def _texts_columns(self) -> tuple[list[str], list]:
+        queries = [self.tsquery(term, config) for term in self.keywords.terms for config in ("english", "simple")]
+        queries += [self.all_tsquery(), self.all_tsquery("simple")]
+        return [f"CAST({sql} AS text)" for sql, _p in queries], [p for _s, ps in queries for p in ps]
+
+    @staticmethod
+    def _texts_of(row) -> QueryTexts:
+        return QueryTexts(list(zip(row[:-2:2], row[1:-2:2], strict=True)), row[-2], row[-1])
 
     def all_arms(self) -> list[tuple[int, str, str, list]]:
         """(term number, arm name, SQL, parameters) of every arm of every term."""

@@ -1,0 +1,257 @@
+"""Full-text ranks and text matches from the words kept in memory, for the keyword index
+(issue 12).
+
+A keyword search ranks every service whose text holds one of its words by `ts_rank`. In
+SQL at 100,000 services that read and ranked every such vector for each new search: up to
+45,000 vectors and 60-120 ms of database time for a word with its synonyms ("carers",
+"depression"), again for every pair of words (docs/performance.md). Here the words of
+every service's search vector (and every translation's) are kept once per directory
+version, as an inverted index:
+
+- every lexeme, in byte order (PostgreSQL's order of a vector's lexemes, and of a
+  query's), so that a prefix word ("carer:*") is the run of lexemes starting with it;
+- per lexeme, its postings grouped by the weights of their positions (a lexeme twice in
+  a name and once in a description: "AAC"), each group the ids holding it that way;
+- per group, what that lexeme adds to ts_rank's sum (`contribution`): in ts_rank's
+  default form (calc_rank_or of tsrank.c) a vector's rank is
+
+      res = 0 (4-byte); for each distinct word of the query, in byte order:
+          for each lexeme of the vector it matches, in byte order:
+              res = (float) (res + contribution of the lexeme's positions)   -- double
+      rank = res / (the number of distinct words)                          -- 4-byte
+
+  which depends on the vector only through the weights of its matching lexemes'
+  positions. Worked out here step by step in the same 4-byte and 8-byte arithmetic (a
+  double holds a 4-byte operation's exact result closely enough that rounding it to 4
+  bytes gives the 4-byte result: 53 bits are at least 2 x 24 + 2), the ranks are the
+  SQL's to the last bit; tests/test_word_index.py compares them with ts_rank.
+
+What this does not reproduce is left to the SQL (`ranks` and `holding` answer None): a
+query whose top operator is an AND or a phrase (ts_rank then uses calc_rank_and), one
+with a negation or a weight, and one holding the same word both as a prefix and as a
+whole word (which of the two ts_rank keeps depends on the order of its sort).
+
+Built in one statement per table (measured at 100,000 services: 2.2 million postings,
+about 0.6 s of database time), on a process's first keyword search of a version; about
+9 MB for the ids at that size.
+"""
+
+from __future__ import annotations
+
+import re
+import struct
+from array import array
+from bisect import bisect_left
+from itertools import accumulate
+
+import numpy
+from django.db import connection
+
+from .models import Service, ServiceTranslation
+
+
+def _f32(value: float) -> float:
+    """The value rounded to a 4-byte real (to nearest, as C converts a double)."""
+    return struct.unpack("f", struct.pack("f", value))[0]
+
+
+# ts_rank's default weight of a position of each weight letter (4-byte reals in tsrank.c).
+_WEIGHTS = {"D": _f32(0.1), "C": _f32(0.2), "B": _f32(0.4), "A": 1.0}
+# tsrank.c's divisor (pi squared over 6, the limit of the sum of 1/i^2), a double.
+_SUM_OF_INVERSE_SQUARES = 1.64493406685
+
+
+def contribution(weights: str | None) -> float:
+    """What a lexeme of a vector whose positions have these weights (in position order;
+    None: no positions, which ts_rank counts as one of weight D) adds to ts_rank's sum,
+    as a double: calc_rank_or's inner loop, each 4-byte operation rounded to 4 bytes."""
+    resj, wjm, jm = 0.0, -1.0, 0
+    for j, letter in enumerate(weights or "D"):
+        weight = _WEIGHTS[letter]
+        resj = _f32(resj + _f32(weight / ((j + 1) * (j + 1))))
+        if weight > wjm:
+            wjm, jm = weight, j
+    return _f32(_f32(wjm + resj) - _f32(wjm / ((jm + 1) * (jm + 1)))) / _SUM_OF_INVERSE_SQUARES
+
+
+class _Postings:
+    """The lexemes of one table's search vectors and, per lexeme and weights, the ids of
+    the rows holding it so, in flat numpy arrays (no object per posting: the arithmetic
+    over 50,000 postings of a word with its synonyms is a few vector operations, where a
+    loop in Python cost 20-30 ms at 100,000 services)."""
+
+    def __init__(self, rows):
+        self.lexemes: list[str] = []
+        first_group, contributions, sizes, chunks, known = [], [], [], [], {}
+        for lexeme, weights, packed in rows:
+            if not self.lexemes or lexeme != self.lexemes[-1]:
+                self.lexemes.append(lexeme)
+                first_group.append(len(contributions))
+            if weights not in known:
+                known[weights] = contribution(weights)
+            contributions.append(known[weights])
+            sizes.append(len(packed) // 4)
+            chunks.append(packed)
+        first_group.append(len(contributions))
+        self._first_group = first_group  # per lexeme, then one past the last
+        self._contribution = contributions  # per group
+        self._first_id = [0, *accumulate(sizes)]  # per group, then one past the last
+        # Big-endian, as int4send wrote them.
+        self.ids = numpy.frombuffer(b"".join(chunks), dtype=">i4").astype(numpy.int32)
+        self.largest = int(self.ids.max()) if len(self.ids) else 0
+
+    def _groups(self, lexeme: str, prefix: bool) -> range:
+        """The groups of the lexeme, or with prefix of every lexeme starting with it (as
+        ts_rank and @@ match "lexeme:*"), in byte order."""
+        first = last = bisect_left(self.lexemes, lexeme)
+        lexemes = self.lexemes
+        if prefix:
+            while last < len(lexemes) and lexemes[last].startswith(lexeme):
+                last += 1
+        elif last < len(lexemes) and lexemes[last] == lexeme:
+            last += 1
+        return range(self._first_group[first], self._first_group[last])
+
+    def _ids(self, group: int):
+        return self.ids[self._first_id[group] : self._first_id[group + 1]]
+
+    def holding(self, operands: list[tuple[str, bool]]):
+        """The ids of the rows whose vector holds any of the operands (lexeme, prefix), as
+        a sorted numpy array."""
+        parts = [self._ids(group) for lexeme, prefix in operands for group in self._groups(lexeme, prefix)]
+        return numpy.unique(numpy.concatenate(parts)) if parts else numpy.zeros(0, dtype=numpy.int32)
+
+    def ranks(self, operands: list[tuple[str, bool]], length: int):
+        """ts_rank of every row for a query of these distinct operands (in byte order), as
+        a numpy array of 4-byte reals by id (at least `length` long)."""
+        ranks = numpy.zeros(max(length, self.largest + 1), dtype=numpy.float32)
+        touched = numpy.zeros(len(ranks), dtype=bool)
+        for lexeme, prefix in operands:
+            for group in self._groups(lexeme, prefix):
+                ids = self._ids(group)
+                # In doubles, then rounded to 4 bytes: tsrank.c's (float) (res + ...).
+                ranks[ids] = (ranks[ids].astype(numpy.float64) + self._contribution[group]).astype(numpy.float32)
+                touched[ids] = True
+        if len(operands) > 1:
+            ids = numpy.flatnonzero(touched)
+            ranks[ids] = (ranks[ids].astype(numpy.float64) / len(operands)).astype(numpy.float32)
+        return ranks
+
+
+class WordIndex:
+    """The words of the services' search vectors and of their translations'."""
+
+    def __init__(self, services: _Postings, translations: _Postings, translated: list[tuple[int, int]]):
+        self.services = services
+        self.translations = translations
+        # The service of each translation, by translation id (-1: none).
+        self._translated = numpy.full(max((pk for pk, _s in translated), default=-1) + 1, -1, dtype=numpy.int64)
+        for pk, service in translated:
+            self._translated[pk] = service
+
+    @classmethod
+    def build(cls) -> WordIndex:
+        """From the database: every lexeme of every vector with the weights of its
+        positions (two statements), and which service each translation is of."""
+        services = _Postings(_rows(Service._meta.db_table))
+        translations = _Postings(_rows(ServiceTranslation._meta.db_table))
+        translated = list(ServiceTranslation.objects.values_list("pk", "service_id"))
+        return cls(services, translations, translated)
+
+    def holding(self, query: str, translation: bool = False) -> list[int] | None:
+        """The ids of the services whose vector (or, with translation, one of whose
+        translations') matches the tsquery of this text form, when it is only ORs of
+        words; else None (the SQL answers)."""
+        operands = _operands(query)
+        if operands is None or _OPERATOR.search(_OPERAND.sub("", query)):
+            return None
+        if not translation:
+            return self.services.holding(operands).tolist()
+        return numpy.unique(self._translated[self.translations.holding(operands)]).tolist()
+
+    def ranks(self, english: str, simple: str, length: int) -> array | None:
+        """The full-text part of `PostgresKeywords.rank()` for every service, by id, as
+        4-byte reals (as keyword_index._ranks_of reads it from the SQL): ts_rank of its
+        vector for the query whose text form is `english`, plus the largest of its
+        translations' for `simple`; None when either query is one this module does not
+        reproduce."""
+        english_operands, simple_operands = _distinct(english), _distinct(simple)
+        if english_operands is None or simple_operands is None:
+            return None
+        ranks = self.services.ranks(english_operands, length)
+        if simple_operands and len(self._translated):
+            translated = self.translations.ranks(simple_operands, 0)
+            held = numpy.flatnonzero(translated)
+            services = self._translated[held]
+            best = numpy.zeros(max(len(ranks), int(services.max(initial=0)) + 1), dtype=numpy.float32)
+            numpy.maximum.at(best, services, translated[held])
+            if len(best) > len(ranks):
+                ranks = numpy.concatenate([ranks, numpy.zeros(len(best) - len(ranks), dtype=numpy.float32)])
+            # A real plus a real in the SQL: in 4 bytes, as numpy adds two float32 arrays.
+            ranks[: len(best)] += best
+        return array("f", ranks.tobytes())
+
+
+def _rows(table: str) -> list[tuple]:
+    """(lexeme, weights of its positions, ids as 4-byte big-endian integers) of every
+    lexeme of the table's search vectors, by lexeme in byte order (the "C" collation)."""
+    quote = connection.ops.quote_name
+    sql = (
+        "SELECT u.lexeme, array_to_string(u.weights, ''), string_agg(int4send(CAST(t.id AS integer)), '') "  # noqa: S608
+        f"FROM {quote(table)} t CROSS JOIN LATERAL unnest(t.search_vector) u "
+        'GROUP BY 1, 2 ORDER BY u.lexeme COLLATE "C", 2'
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return [(lexeme, weights, bytes(packed)) for lexeme, weights, packed in cursor.fetchall()]
+
+
+# A tsquery's text form: each operand quoted (a quote doubled inside), then ":" and its
+# flags ("*" for a prefix; weight letters); operators | & ! <-> <N> and parentheses.
+_OPERAND = re.compile(r"'((?:[^']|'')*)'(?::([*A-D]+))?")
+_OPERATOR = re.compile(r"[&!<]")
+
+
+def _operands(query: str) -> list[tuple[str, bool]] | None:
+    """The operands (lexeme, prefix) of a tsquery's text form, in order; None when one is
+    restricted to weights or the query negates (not reproduced here)."""
+    if "!" in _OPERAND.sub("", query):
+        return None
+    operands = []
+    for match in _OPERAND.finditer(query):
+        flags = match.group(2) or ""
+        if flags.strip("*"):
+            return None
+        operands.append((match.group(1).replace("''", "'"), "*" in flags))
+    return operands
+
+
+def _distinct(query: str) -> list[tuple[str, bool]] | None:
+    """The query's distinct operands in byte order, as ts_rank counts them; None unless
+    ts_rank would sum them (calc_rank_or: one operand, or an OR at the top) and each word
+    appears either only as a prefix or only whole."""
+    operands = _operands(query)
+    if operands is None:
+        return None
+    if len(operands) > 1 and not _top_is_or(_OPERAND.sub("x", query)):
+        return None
+    prefix: dict[str, bool] = {}
+    for lexeme, is_prefix in operands:
+        if prefix.setdefault(lexeme, is_prefix) != is_prefix:
+            return None
+    return sorted(prefix.items())
+
+
+def _top_is_or(shape: str) -> bool:
+    """Whether a query's text form (operands replaced) has an OR outside any parentheses:
+    PostgreSQL writes the parentheses that its operators' precedence needs, and | binds
+    least, so that is its top operator."""
+    depth = 0
+    for char in shape:
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            return True
+    return False
