@@ -117,9 +117,9 @@ class _Postings:
 
     def holding(self, operands: list[tuple[str, bool]]):
         """The ids of the rows whose vector holds any of the operands (lexeme, prefix), as
-        a sorted numpy array."""
+        a numpy array (an id once per lexeme it holds)."""
         parts = [self._ids(group) for lexeme, prefix in operands for group in self._groups(lexeme, prefix)]
-        return numpy.unique(numpy.concatenate(parts)) if parts else numpy.zeros(0, dtype=numpy.int32)
+        return numpy.concatenate(parts) if parts else numpy.zeros(0, dtype=numpy.int32)
 
     def ranks(self, operands: list[tuple[str, bool]], length: int):
         """ts_rank of every row for a query of these distinct operands (in byte order), as
@@ -158,16 +158,16 @@ class WordIndex:
         translated = list(ServiceTranslation.objects.values_list("pk", "service_id"))
         return cls(services, translations, translated)
 
-    def holding(self, query: str, translation: bool = False) -> list[int] | None:
+    def holding(self, query: str, translation: bool = False):
         """The ids of the services whose vector (or, with translation, one of whose
-        translations') matches the tsquery of this text form, when it is only ORs of
-        words; else None (the SQL answers)."""
+        translations') matches the tsquery of this text form, as a numpy array (an id may
+        come more than once), when it is only ORs of words; else None (the SQL answers)."""
         operands = _operands(query)
         if operands is None or _OPERATOR.search(_OPERAND.sub("", query)):
             return None
         if not translation:
-            return self.services.holding(operands).tolist()
-        return numpy.unique(self._translated[self.translations.holding(operands)]).tolist()
+            return self.services.holding(operands)
+        return self._translated[self.translations.holding(operands)]
 
     def ranks(self, english: str, simple: str, length: int) -> array | None:
         """The full-text part of `PostgresKeywords.rank()` for every service, by id, as
