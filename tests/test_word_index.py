@@ -151,17 +151,21 @@ def _sql_holding(query_sql: str, params: list, translation: bool) -> set[int]:
         return {row[0] for row in cursor.fetchall()}
 
 
+def _searches():
+    """(the words, their engine, its query texts) of each of QUERIES with meaningful words."""
+    vocabulary = Vocabulary.load()
+    for q in QUERIES:
+        engine = Search(SearchParams(q=q), vocabulary).engine
+        if engine is not None:
+            yield q, engine, engine.query_texts()
+
+
 @on_postgres
 def test_the_ranks_worked_out_from_the_words_are_ts_ranks_to_the_last_bit(listings):
     words = WordIndex.build()
-    vocabulary = Vocabulary.load()
     length = max(service.pk for service in listings) + 1
     compared = 0
-    for q in QUERIES:
-        engine = Search(SearchParams(q=q), vocabulary).engine
-        if engine is None:
-            continue
-        texts = engine.query_texts()
+    for q, engine, texts in _searches():
         mine = words.ranks(texts.english, texts.simple, length)
         assert mine is not None, q
         sql = _sql_ranks(engine, length)
@@ -175,13 +179,8 @@ def test_the_ranks_worked_out_from_the_words_are_ts_ranks_to_the_last_bit(listin
 @on_postgres
 def test_the_services_holding_a_terms_words_are_those_its_query_matches(listings):
     words = WordIndex.build()
-    vocabulary = Vocabulary.load()
     compared = 0
-    for q in QUERIES:
-        engine = Search(SearchParams(q=q), vocabulary).engine
-        if engine is None:
-            continue
-        texts = engine.query_texts()
+    for q, engine, texts in _searches():
         for n, term in enumerate(engine.keywords.terms):
             for translation, config in ((False, "english"), (True, "simple")):
                 text = texts.terms[n][translation]
