@@ -28,8 +28,9 @@ version, as an inverted index:
 
 What this does not reproduce is left to the SQL (`ranks` and `holding` answer None): a
 query whose top operator is an AND or a phrase (ts_rank then uses calc_rank_and), one
-with a negation or a weight, and one holding the same word both as a prefix and as a
-whole word (which of the two ts_rank keeps depends on the order of its sort).
+with a negation or a weight. A query holding the same word both as a prefix and whole
+("young" and "young people"), of which ts_rank keeps one by the order of its sort, is
+settled by asking PostgreSQL the rank of a one-word vector (`_settle`).
 
 Built in one statement per table (measured at 100,000 services: 2.2 million postings,
 about 2 s in all, 1.3 s of it the statement), on a process's first keyword search of a
@@ -41,7 +42,7 @@ from __future__ import annotations
 import re
 import struct
 from array import array
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from itertools import accumulate
 
 import numpy
@@ -112,6 +113,13 @@ class _Postings:
             last += 1
         return range(self._first_group[first], self._first_group[last])
 
+    def longer(self, lexeme: str) -> str | None:
+        """A lexeme of these vectors that starts with `lexeme` and is longer, if any."""
+        after = bisect_right(self.lexemes, lexeme)
+        if after < len(self.lexemes) and self.lexemes[after].startswith(lexeme):
+            return self.lexemes[after]
+        return None
+
     def _ids(self, group: int):
         return self.ids[self._first_id[group] : self._first_id[group + 1]]
 
@@ -169,14 +177,26 @@ class WordIndex:
             return self.services.holding(operands)
         return self._translated[self.translations.holding(operands)]
 
-    def ranks(self, english: str, simple: str, length: int) -> array | None:
+    def ranks(self, english: str, simple: str, length: int, ts_rank=None) -> array | None:
         """The full-text part of `PostgresKeywords.rank()` for every service, by id, as
         4-byte reals (as keyword_index._ranks_of reads it from the SQL): ts_rank of its
         vector for the query whose text form is `english`, plus the largest of its
         translations' for `simple`; None when either query is one this module does not
-        reproduce."""
+        reproduce. ts_rank: a function giving PostgreSQL's ts_rank of one-word vectors
+        (a list of (configuration, vector text)) for the queries, asked when a word is
+        both a prefix and whole in a query (`_settle`)."""
         english_operands, simple_operands = _distinct(english), _distinct(simple)
         if english_operands is None or simple_operands is None:
+            return None
+        asked = [
+            (config, operands, postings)
+            for config, operands, postings in (
+                ("english", english_operands, self.services),
+                ("simple", simple_operands, self.translations),
+            )
+            if any(prefix is None for _lexeme, prefix in operands)
+        ]
+        if asked and not _settle(asked, ts_rank):
             return None
         ranks = self.services.ranks(english_operands, length)
         if simple_operands and len(self._translated):
@@ -190,6 +210,55 @@ class WordIndex:
             # A real plus a real in the SQL: in 4 bytes, as numpy adds two float32 arrays.
             ranks[: len(best)] += best
         return array("f", ranks.tobytes())
+
+
+def _settle(asked: list[tuple[str, list, _Postings]], ts_rank) -> bool:
+    """Decide, in place, each word that a query holds both as a prefix and whole (prefix
+    None in its operands): ts_rank counts it once, as one or the other, by the order its
+    sort leaves them in. Where no vector holds a longer word starting with it, both count
+    alike (taken whole). Otherwise PostgreSQL's ts_rank of a vector holding only such a
+    longer word tells: it counts the word as a prefix exactly when that rank is the one
+    worked out with the prefix. False when that cannot tell (no function to ask, or
+    another such word also starts the longer one)."""
+    probes = []
+    for config, operands, postings in asked:
+        for n, (lexeme, prefix) in enumerate(operands):
+            if prefix is not None:
+                continue
+            longer = postings.longer(lexeme)
+            if longer is None:
+                operands[n] = (lexeme, False)
+                continue
+            others = [other for other, p in operands if p is None and other != lexeme and longer.startswith(other)]
+            if ts_rank is None or [other for other in others if other != longer]:
+                return False
+            probes.append((config, operands, n, longer))
+    if not probes:
+        return True
+    found = ts_rank([(config, "'" + longer.replace("'", "''") + "':1A") for config, _o, _n, longer in probes])
+    for (_config, operands, n, longer), rank in zip(probes, found, strict=True):
+        lexeme = operands[n][0]
+        if _one_word_rank(operands, longer, lexeme, True) == _f32(rank):
+            operands[n] = (lexeme, True)
+        elif _one_word_rank(operands, longer, lexeme, False) == _f32(rank):
+            operands[n] = (lexeme, False)
+        else:
+            return False
+    return True
+
+
+def _one_word_rank(operands: list, word: str, settled: str, prefix: bool) -> float:
+    """ts_rank of a vector holding only `word`, once, of weight A, for a query of these
+    distinct operands, with `settled` taken as a prefix or not (other undecided words can
+    only match `word` by being it)."""
+    matches = 0
+    for lexeme, is_prefix in operands:
+        is_prefix = prefix if lexeme == settled else is_prefix
+        matches += word == lexeme or bool(is_prefix and word.startswith(lexeme))
+    rank = 0.0
+    for _match in range(matches):
+        rank = _f32(rank + contribution("A"))
+    return _f32(rank / len(operands)) if len(operands) > 1 else rank
 
 
 def _rows(table: str) -> list[tuple]:
@@ -226,19 +295,19 @@ def _operands(query: str) -> list[tuple[str, bool]] | None:
     return operands
 
 
-def _distinct(query: str) -> list[tuple[str, bool]] | None:
-    """The query's distinct operands in byte order, as ts_rank counts them; None unless
-    ts_rank would sum them (calc_rank_or: one operand, or an OR at the top) and each word
-    appears either only as a prefix or only whole."""
+def _distinct(query: str) -> list[tuple[str, bool | None]] | None:
+    """The query's distinct operands in byte order, as ts_rank counts them (prefix None:
+    the word is there both as a prefix and whole, see `_settle`); None unless ts_rank
+    would sum them (calc_rank_or: one operand, or an OR at the top)."""
     operands = _operands(query)
     if operands is None:
         return None
     if len(operands) > 1 and not _top_is_or(_OPERAND.sub("x", query)):
         return None
-    prefix: dict[str, bool] = {}
+    prefix: dict[str, bool | None] = {}
     for lexeme, is_prefix in operands:
         if prefix.setdefault(lexeme, is_prefix) != is_prefix:
-            return None
+            prefix[lexeme] = None
     return sorted(prefix.items())
 
 

@@ -5,6 +5,7 @@ listings and many random searches; and the index follows every listing change.""
 import random
 from datetime import timedelta
 
+import numpy
 import pytest
 from django.db.models import Q
 from django.test import override_settings
@@ -261,3 +262,15 @@ def test_a_language_search_pages_staff_speakers_first_from_the_index_as_the_sql_
                 expected = answer(Search(params, vocabulary).counts(FACETS, page=page))
             with django_assert_num_queries(5):  # only the page's services and their details
                 assert answer(Search(params, vocabulary).counts(FACETS, page=page)) == expected
+
+
+def test_the_first_rows_picked_by_partitions_are_those_of_a_full_sort():
+    # Flags and ranks with many ties, the flag first, last or alone, pages small and large.
+    rng = numpy.random.default_rng(5)
+    for n, count in [(0, 20), (5, 20), (1000, 1), (1000, 20), (5000, 60)]:
+        flags = (rng.random(n) < 0.2).astype(numpy.uint8)
+        ranks = -numpy.round(rng.random(n) * 4) / 4
+        tiebreak = rng.permutation(n)
+        for keys in ([flags, ranks], [ranks], [numpy.zeros(n, dtype=numpy.uint8), ranks], [ranks, flags], []):
+            expected = sorted(range(n), key=lambda i, keys=keys: (*(key[i] for key in keys), tiebreak[i]))[:count]
+            assert facet_index.first_rows(keys, tiebreak, count).tolist() == expected

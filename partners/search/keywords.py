@@ -527,6 +527,19 @@ class PostgresKeywords:
         queries += [self.all_tsquery(), self.all_tsquery("simple")]
         return [f"CAST({sql} AS text)" for sql, _p in queries], [p for _s, ps in queries for p in ps]
 
+    def ts_ranks(self, vectors: list[tuple[str, str]]) -> list[float]:
+        """PostgreSQL's ts_rank of each (configuration, vector in text form) for the whole
+        query in that configuration, in one statement (partners.word_index asks it when a
+        word is in the query both as a prefix and whole)."""
+        parts, params = [], []
+        for config, vector in vectors:
+            query, query_params = self.all_tsquery(config)
+            parts.append(f"ts_rank(CAST(%s AS tsvector), {query})")
+            params += [vector, *query_params]
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT " + ", ".join(parts), params)
+            return list(cursor.fetchone())
+
     @staticmethod
     def _texts_of(row) -> QueryTexts:
         return QueryTexts(list(zip(row[:-2:2], row[1:-2:2], strict=True)), row[-2], row[-1])
