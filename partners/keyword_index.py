@@ -16,9 +16,11 @@ same floating-point numbers, so the order is the SQL's:
            + bonus of term 1's support arm + ... of its organisation, named, typo arms
            + ... of term 2 ...                               -- double precision
 
-ts_rank is read (as 4-byte reals, exact) for every service whose vector holds a word of
-the query, or, when the services to order are few against those, for them alone; it is
-zero elsewhere. The bonuses come from the arms' bitsets, added in the SQL's order.
+ts_rank is worked out from the words kept in memory (partners.word_index), to the same
+bits; where that cannot reproduce it, it is read (as 4-byte reals, exact) for every
+service whose vector holds a word of the query, or, when the services to order are few
+against those, for them alone; it is zero elsewhere. The bonuses come from the arms'
+bitsets, added in the SQL's order (in numpy, which adds doubles as the SQL does).
 
 What is read is kept: the arms per index (a common word is read once per directory
 version) and per search (the relaxed retry, "any word" when no service has every word,

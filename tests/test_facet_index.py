@@ -2,7 +2,9 @@
 those of the single SQL statement (Search.counts without a shared cache), on generated
 listings and many random searches; and the index follows every listing change."""
 
+import gc
 import random
+import weakref
 from datetime import timedelta
 
 import numpy
@@ -274,3 +276,28 @@ def test_the_first_rows_picked_by_partitions_are_those_of_a_full_sort():
         for keys in ([flags, ranks], [ranks], [numpy.zeros(n, dtype=numpy.uint8), ranks], [ranks, flags], []):
             expected = sorted(range(n), key=lambda i, keys=keys: (*(key[i] for key in keys), tiebreak[i]))[:count]
             assert facet_index.first_rows(keys, tiebreak, count).tolist() == expected
+
+
+def test_a_large_index_is_set_apart_from_the_garbage_collectors_full_collections(directory, monkeypatch):
+    monkeypatch.setattr(facet_index, "SET_APART_FROM", 1)  # as for 10,000 services and more
+    try:
+        index = facet_index.current()
+        assert gc.get_freeze_count() > 0
+        # A full collection walks only what is not set apart: the index is not among them.
+        assert not any(obj is index for obj in gc.get_objects())
+        earlier = weakref.ref(index)
+        del index
+        map_cache.directory_changed()
+        replaced = facet_index.current()
+        assert not any(obj is replaced for obj in gc.get_objects())
+        # The earlier index is freed once replaced, not kept set apart for ever.
+        assert earlier() is None
+    finally:
+        gc.unfreeze()
+
+
+def test_a_regions_index_is_left_to_the_garbage_collector(directory):
+    gc.unfreeze()
+    index = facet_index.current()
+    assert index.size < facet_index.SET_APART_FROM
+    assert gc.get_freeze_count() == 0
