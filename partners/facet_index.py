@@ -649,8 +649,8 @@ class FacetIndex:
     def _ranked_page(self, search, matched: int, rank_of, start: int, size: int) -> list[int]:
         """`_page_positions` of a search ordered by rank whose rows are the set bits of
         `matched`, in numpy: the order's keys as arrays, and only the rows that can be on
-        the page sorted (`first_rows`). Measured at 100,000 services: for 50,000 matches,
-        the tuples of `_page_positions` and their heap cost about 5 ms, this 1.5."""
+        the page sorted (`first_rows`). Measured on 50,000 rows: a heap over their tuples
+        (as `_page_positions`) 4.7 ms, a partition 0.7."""
         positions = numpy.flatnonzero(numpy.frombuffer(flag_bytes(matched, self.size, SET_LAST), dtype=numpy.uint8))
         keys = []
         for name in search.ordering():
