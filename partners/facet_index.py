@@ -45,7 +45,6 @@ from __future__ import annotations
 
 import gc
 import hashlib
-import heapq
 import logging
 import threading
 from array import array
@@ -54,7 +53,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from functools import cached_property, partial
 from itertools import chain, compress
-from operator import itemgetter, neg
+from operator import itemgetter
 
 import numpy
 from django.conf import settings
@@ -511,17 +510,18 @@ class FacetIndex:
 
     # --- The place part (partners.place_index) --------------------------------------
 
-    def places(self) -> PlaceIndex:
+    def places(self, set_apart: bool = True) -> PlaceIndex:
         """The public services' places, loaded on the first place search of this version
-        (one query) or by the background build."""
+        (one query) or by the background build (which sets them apart itself)."""
         if self._places is None:
             with self._places_lock:
                 if self._places is None:
                     self._places = PlaceIndex.build(self.position, self.size)
-                    _set_apart(self.size)
+                    if set_apart:
+                        _set_apart(self.size)
         return self._places
 
-    def words(self) -> WordIndex | None:
+    def words(self, set_apart: bool = True) -> WordIndex | None:
         """The words of the services' search vectors, loaded on the first keyword search of
         this version (two statements) or by the background build; None where there are no
         such vectors (SQLite) or they could not be loaded (the SQL then ranks)."""
@@ -532,7 +532,8 @@ class FacetIndex:
                     if connection.vendor == "postgresql":
                         try:
                             self._words = WordIndex.build()
-                            _set_apart(self.size)
+                            if set_apart:
+                                _set_apart(self.size)
                         except Exception:
                             logger.exception("The words were not loaded: keyword ranks stay with SQL")
         return self._words or None
@@ -611,26 +612,20 @@ class FacetIndex:
             # only for those in the groups of the keys before it (freshness, staff who speak
             # the language) that hold the page.
             matched, start = self._groups_of_page(search, matched, start, size)
-            if "position" not in rows:
-                return self._ranked_page(search, matched, rows["rank_of"], start, size)
-        if "position" not in rows:
+        if "position" in rows:
+            positions = numpy.asarray(rows["position"], dtype=numpy.int64)
+            chosen = numpy.arange(len(positions))
+            if matched != rows["bits"]:
+                # Some filters (or a place) are in use: only the rows they keep.
+                chosen = numpy.flatnonzero(self._flags(matched, SET_LAST)[positions])
+            picked = positions[chosen]
+        else:
             # The rows are the set bits (`_keyword_table`): only those of `matched`.
-            positions = list(compress(range(self.size), flag_bytes(matched, self.size, SET_LAST)))
-            rows = {**rows, "position": positions, "bits": matched}
-        positions = rows["position"]
-        chosen = range(len(positions))
-        if matched != rows["bits"]:
-            # Some filters (or a place) are in use: only the rows they keep.
-            inside = flag_bytes(matched, self.size, SET_LAST)
-            chosen = list(compress(range(len(positions)), map(inside.__getitem__, positions)))
-
-        def column(values):
-            # Loops in C (a list comprehension over 40,000 rows cost 10 ms).
-            return values if isinstance(chosen, range) else list(map(values.__getitem__, chosen))
-
-        # The key of `Search.ordering` as one tuple per service, built column by column
-        # (tuples compare in C; a key function per row cost more than the sort): the
-        # position stands for (name, pk), which the index numbered in the database's order.
+            picked = numpy.flatnonzero(self._flags(matched, SET_LAST))
+        # The key of `Search.ordering` as one array per column, the position standing for
+        # (name, pk), which the index numbered in the database's order; only the rows that
+        # can be on the page sorted (`first_rows`; measured on 50,000 rows: a heap over
+        # their tuples 4.7 ms, a partition 0.7).
         keys = []
         for name in search.ordering():
             if name in ("name", "pk"):
@@ -638,40 +633,27 @@ class FacetIndex:
             if name == "-rank":
                 if "rank_of" in rows:
                     # Worked out only for the services passing the filters (partners.keyword_index).
-                    keys.append(map(neg, rows["rank_of"](column(positions), matched).tolist()))
+                    keys.append(-rows["rank_of"](picked, matched))
                 elif search.engine is not None:
-                    keys.append(map(neg, column(rows["rank"])))
+                    keys.append(-numpy.asarray(rows["rank"], dtype=numpy.float64)[chosen])
             else:
-                keys.append(map(self._order_flags(search, name).__getitem__, column(positions)))
-        listed = heapq.nsmallest(start + size, zip(*keys, column(positions), strict=True))[start:]
-        return [key[-1] for key in listed]
+                keys.append(self._order_flags(search, name)[picked])
+        return picked[first_rows(keys, picked, start + size)][start:].tolist()
 
-    def _ranked_page(self, search, matched: int, rank_of, start: int, size: int) -> list[int]:
-        """`_page_positions` of a search ordered by rank whose rows are the set bits of
-        `matched`, in numpy: the order's keys as arrays, and only the rows that can be on
-        the page sorted (`first_rows`). Measured on 50,000 rows: a heap over their tuples
-        (as `_page_positions`) 4.7 ms, a partition 0.7."""
-        positions = numpy.flatnonzero(numpy.frombuffer(flag_bytes(matched, self.size, SET_LAST), dtype=numpy.uint8))
-        keys = []
-        for name in search.ordering():
-            if name in ("name", "pk"):
-                break
-            if name == "-rank":
-                keys.append(-rank_of(positions, matched))
-            else:
-                keys.append(numpy.frombuffer(self._order_flags(search, name), dtype=numpy.uint8)[positions])
-        return positions[first_rows(keys, positions, start + size)][start:].tolist()
+    def _flags(self, bitset: int, table: bytes):
+        """One byte per position from the bitset's bit (`flag_bytes`), as a numpy array."""
+        return numpy.frombuffer(flag_bytes(bitset, self.size, table), dtype=numpy.uint8)
 
-    def _order_flags(self, search, name: str) -> bytes:
+    def _order_flags(self, search, name: str):
         """One byte per position for an order's flag: very stale last, staff who speak the
         search's language first."""
         if name == "very_stale":
-            return flag_bytes(self.very_stale(), self.size, SET_LAST)
+            return self._flags(self.very_stale(), SET_LAST)
         if name == "-speaks":
             bitset = 0
             for language_id in search.spoken_language_ids:
                 bitset |= self.of("speaks", language_id)
-            return flag_bytes(bitset, self.size, SET_FIRST)
+            return self._flags(bitset, SET_FIRST)
         raise ValueError(f"Unknown order {name!r}")
 
 
@@ -804,10 +786,10 @@ def _build_in_background(version: str) -> None:
     global _current
     try:
         index = FacetIndex.build(version)
-        index.places()  # here rather than in a visitor's place search
-        index.words()  # and in a keyword search
+        index.places(set_apart=False)  # here rather than in a visitor's place search
+        index.words(set_apart=False)  # and in a keyword search
         _current = index
-        _set_apart(index.size)
+        _set_apart(index.size)  # once, for all three
     except Exception:
         logger.exception("The facet index was not built: option counts stay with SQL")
     finally:

@@ -290,6 +290,7 @@ def _clusters(places, numbers: list[int], bbox) -> list[tuple]:
     points = numpy.asarray(numbers, dtype=numpy.int64)
 
     def column(values, kind):
+        # The points' values of one of the place index's arrays, in their current order.
         return numpy.frombuffer(values, dtype=kind)[points]
 
     latitudes, longitudes = column(places.latitudes, numpy.float64), column(places.longitudes, numpy.float64)
@@ -301,7 +302,7 @@ def _clusters(places, numbers: list[int], bbox) -> list[tuple]:
     # By cell, each cell a run; within one, in the points' order (a stable sort).
     order = numpy.argsort(keys, kind="stable")
     points, keys = points[order], keys[order]
-    latitudes, longitudes = latitudes[order], longitudes[order]
+    latitudes, longitudes = column(places.latitudes, numpy.float64), column(places.longitudes, numpy.float64)
     starts = numpy.flatnonzero(numpy.concatenate(([True], keys[1:] != keys[:-1])))
     sizes = numpy.diff(numpy.append(starts, len(keys))).tolist()
 
@@ -311,23 +312,18 @@ def _clusters(places, numbers: list[int], bbox) -> list[tuple]:
     def greatest(values):
         return numpy.maximum.reduceat(values, starts).tolist()
 
-    def total(values, kind):
-        return numpy.add.reduceat(numpy.frombuffer(values, dtype=kind)[points], starts).tolist()
-
-    services = numpy.frombuffer(places.service_ids, dtype=numpy.int64)[points]
-    place_ids = numpy.frombuffer(places.place_ids, dtype=numpy.int64)[points]
-    links = numpy.frombuffer(places.link_ids, dtype=numpy.int64)[points]
+    links = column(places.link_ids, numpy.int64)
     cells = zip(
         starts.tolist(),
         sizes,
-        total(places.whole_latitudes, numpy.int64),
-        total(places.whole_longitudes, numpy.int64),
+        numpy.add.reduceat(column(places.whole_latitudes, numpy.int64), starts).tolist(),
+        numpy.add.reduceat(column(places.whole_longitudes, numpy.int64), starts).tolist(),
         least(latitudes),
         greatest(latitudes),
         least(longitudes),
         greatest(longitudes),
-        least(services),
-        least(place_ids),
+        least(column(places.service_ids, numpy.int64)),
+        least(column(places.place_ids, numpy.int64)),
         strict=True,
     )
     found = []
