@@ -22,8 +22,8 @@ edits first, then the word the listings use most, then the nearest length, then
 alphabetical: so the answer depends only on the listings, not on the database.
 
 The suggestion is offered only if the corrected search, with every other filter kept,
-finds at least one service with all its words (one query, `EXISTS`): its link never
-leads to nothing.
+finds at least one service with all its words (from the facet index where there is one,
+else one query, `EXISTS`): its link never leads to nothing.
 
 The listing words: every word of the published services' names and descriptions,
 their organisations' names, their translations (every interface language), and the
@@ -70,7 +70,7 @@ from django.db.models import CharField, IntegerField, Value
 
 from signposting.crisis_words import CRISIS_TERMS
 
-from . import map_cache, search_words
+from . import facet_index, map_cache, search_words
 from .filters import MAX_KEYWORDS_LENGTH
 from .models import Community, Language, Organisation, ServiceTranslation, SupportType
 from .search import (
@@ -460,7 +460,12 @@ def rewrite(text: str, corrections: dict[str, str]) -> str:
 
 
 def finds_services(params: SearchParams, vocabulary: Vocabulary) -> bool:
-    """Whether a search (every word, every filter) finds a service, in one query. Its words
-    are listing words, so the keyword engine neither asks which are nor guesses at typos:
-    what this finds, the corrected search finds too."""
-    return Search(params, vocabulary, words_listed=True).matching().exists()
+    """Whether a search (every word, every filter) finds a service: from the facet index
+    where there is one (the same answers, mostly without SQL: measured at 100,000 services,
+    the `EXISTS` query cost the keyword searches 3.5 ms a request on average), else in one
+    query. Its words are listing words, so the keyword engine neither asks which are nor
+    guesses at typos: what this finds, the corrected search finds too."""
+    search = Search(params, vocabulary, words_listed=True)
+    if (index := facet_index.current()) is not None:
+        return index.counts(search, (), total=True).total > 0
+    return search.matching().exists()
