@@ -248,3 +248,18 @@ def language_hours(service: Service, language: Language) -> str:
         opening.summary(row.weekly_hours) for row in service.service_languages.all() if row.language_id == language.pk
     ]
     return "; ".join(dict.fromkeys(text for text in found if text))
+
+
+@register.simple_tag(takes_context=True)
+def result_card(context, service: Service):
+    """`{% result_card service as card %}`: what one result row shows (partners/result_card.py),
+    with the distance when the page says show_distance, a "Select" box when it gives a
+    pick_form, and the shortlist from the context processor."""
+    from partners.result_card import result_card as card
+
+    return card(
+        service,
+        show_distance=bool(context.get("show_distance")),
+        pick=bool(context.get("pick_form")),
+        shortlist=context.get("shortlist_slugs") or frozenset(),
+    )

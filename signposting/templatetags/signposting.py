@@ -5,6 +5,7 @@ from django.template.base import Parser, Token
 from django.template.context import Context
 from django.utils import translation
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
 
 from directory.languages import BY_CODE, DEFAULT
 from partners.models import Language, LanguageProvision, ReferralKind, ReferralRoute, Service
@@ -23,6 +24,29 @@ def self_referral(service: Service) -> ReferralRoute | None:
     """The service's self-referral or drop-in way in, if it has one: a patient can go straight there."""
     kinds = (ReferralKind.SELF, ReferralKind.DROP_IN)
     return next((route for route in service.referral_routes.all() if route.kind in kinds), None)
+
+
+@register.filter
+def on_shortlist(service: Service, slugs: frozenset[str]) -> bool:
+    """Whether the service is on the visitor's shortlist (shortlist_slugs, the context processor's)."""
+    return service.slug in slugs
+
+
+@register.filter
+def referral_badges(service: Service) -> list[tuple[str, str]]:
+    """(modifier, label) of the ways in at a glance, for a GP with ten minutes: takes GP
+    referrals? can people refer themselves (or drop in)? is it not taking new referrals
+    (the listing's own word, only while the service has never answered the capacity
+    question: Service.speaks_for_its_intake)?"""
+    badges = []
+    if gp_route(service):
+        badges.append(("gp", _("Takes GP referrals")))
+    if direct := self_referral(service):
+        drop_in = direct.kind == ReferralKind.DROP_IN
+        badges.append(("self", _("Drop in: no referral needed") if drop_in else _("People can refer themselves")))
+    if not service.accepting_referrals and service.speaks_for_its_intake:
+        badges.append(("closed", _("Not taking new referrals at the moment")))
+    return badges
 
 
 @register.filter
