@@ -335,11 +335,12 @@ class FacetIndex:
     def id_rows(self, bitset: int) -> RawSQL:
         """The ids of the bitset's services as a subquery of one array parameter (not a
         parameter per id), for a statement that also needs other conditions."""
+        from .search.services import IDS_SUBQUERY
+
         positions = compress(range(self.size), flag_bytes(bitset, self.size, SET_LAST))
         listed = repr(list(map(self.ids.__getitem__, positions)))  # "[1, 2, 3]": a loop in C
-        if connection.vendor == "postgresql":
-            return RawSQL("SELECT unnest(CAST(%s AS bigint[]))", ["{" + listed[1:-1] + "}"])
-        return RawSQL("SELECT value FROM json_each(%s)", [listed])  # SQLite's JSON1, as JSONField needs
+        parameter = "{" + listed[1:-1] + "}" if connection.vendor == "postgresql" else listed
+        return RawSQL(IDS_SUBQUERY[connection.vendor], [parameter])  # noqa: S611 (a constant text)
 
     # --- Pages of the API (api.views.services) -------------------------------------
 
@@ -389,7 +390,7 @@ class FacetIndex:
         counts = Counts(matched.bit_count() if total else 0, options)
         if page is not None:
             start = (page - 1) * PAGE_SIZE
-            counts.page = _page_of(self._page(search, core, matched, rows, start, PAGE_SIZE))
+            counts.page = _page_of(self._page(search, core, matched, rows, start, PAGE_SIZE), search.vocabulary)
         return counts
 
     def _core(self, search, page: int | None) -> tuple[int, dict | None]:

@@ -11,7 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from partners import synthetic
-from partners.models import Location, Service, ServiceTranslation
+from partners.models import Community, Language, Location, Service, ServiceLanguage, ServiceTranslation
+from partners.search import Vocabulary
 from partners.search.services import page_with_result_details, with_result_details
 from partners.translations import active_language
 from tests.factories import make_location, make_postcode, make_rich_service
@@ -75,11 +76,12 @@ def test_a_page_shows_the_same_rows_in_the_same_order_as_with_result_details(lis
 @pytest.mark.parametrize("language", ["en-gb", "ur"])
 def test_a_page_takes_no_more_queries_and_reading_its_rows_takes_none(listings, language):
     pks = listings[:20]
+    vocabulary = Vocabulary.load()  # the search's own: its communities and languages are used
     with translation.override(language):
         with CaptureQueriesContext(connection) as prefetched:
             list(with_result_details(Service.objects.filter(pk__in=pks)))
         with CaptureQueriesContext(connection) as read:
-            services = page_with_result_details(pks)
+            services = page_with_result_details(pks, vocabulary)
         with CaptureQueriesContext(connection) as shown_rows:
             for service in services.values():
                 shown(service)
@@ -93,3 +95,19 @@ def test_a_page_takes_no_more_queries_and_reading_its_rows_takes_none(listings, 
 
 def test_no_services_take_no_rows(db):
     assert page_with_result_details([]) == {}
+
+
+def test_a_community_or_language_added_since_the_vocabulary_was_read_is_still_shown(listings):
+    vocabulary = Vocabulary.load()
+    service = Service.objects.get(pk=listings[0])
+    newcomers = Community.objects.create(slug="newcomers", name="Newcomers", order=0)
+    service.communities.add(newcomers)
+    lingala = Language.objects.create(code="ln", name="Lingala", autonym="Lingála")
+    ServiceLanguage.objects.create(service=service, language=lingala)
+    expected = shown(with_result_details(Service.objects.filter(pk=service.pk)).get())
+
+    found = page_with_result_details([service.pk], vocabulary)[service.pk]
+
+    assert shown(found) == expected
+    assert "Newcomers" in [community.name for community in found.communities.all()]
+    assert "ln" in [row.language.code for row in found.service_languages.all()]

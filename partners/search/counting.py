@@ -20,7 +20,7 @@ from .services import page_with_result_details
 
 if TYPE_CHECKING:
     from .engine import Search
-    from .vocabulary import Option
+    from .vocabulary import Option, Vocabulary
 
 
 def counts(search: Search, facets: Iterable[str], total: bool = True, page: int | None = None) -> Counts:
@@ -139,14 +139,15 @@ def counts(search: Search, facets: Iterable[str], total: bool = True, page: int 
         rows = cursor.fetchall()
     counts = _read_counts(search, [row for row in rows if row[0] != "page"], facets)
     listed = sorted((position, int(pk), distance) for key, pk, position, _x, distance in rows if key == "page")
-    counts.page = _page_of([(pk, distance if search.params.place else None) for _p, pk, distance in listed])
+    counts.page = _page_of(
+        [(pk, distance if search.params.place else None) for _p, pk, distance in listed], search.vocabulary
+    )
     return counts
 
 
-@staticmethod
-def _page_of(rows: list[tuple[int, float | None]]) -> list[Service]:
+def _page_of(rows: list[tuple[int, float | None]], vocabulary: Vocabulary) -> list[Service]:
     """The services of a page, in order, with what a result row shows and `distance`."""
-    by_id = page_with_result_details([pk for pk, _d in rows]) if rows else {}
+    by_id = page_with_result_details([pk for pk, _d in rows], vocabulary) if rows else {}
     services = []
     for pk, distance in rows:
         service = by_id[pk]
