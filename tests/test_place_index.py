@@ -7,6 +7,7 @@ import math
 import random
 from array import array
 
+import numpy
 import pytest
 from django.db import connection
 from django.test import override_settings
@@ -17,7 +18,16 @@ from partners.models import Location, Service, ServiceLocation, Status
 from partners.postcodes import Place
 from partners.search import FACETS, PAGE_SIZE, Search, SearchParams, Vocabulary
 from partners.search import map as search_map
-from partners.search.place import distance_box, haversine_twin, in_box, near_locations, prepared_point
+from partners.search import place as search_place
+from partners.search.place import (
+    NUMPY_MARGIN_MILES,
+    distance_box,
+    haversine_numpy,
+    haversine_twin,
+    in_box,
+    near_locations,
+    prepared_point,
+)
 from tests.factories import days_ago, make_location, make_organisation, make_postcode, make_service
 
 CENTRES = [Place("BD21 3DN", 53.8687, -1.9075, False), Place("LS6 3HN", 53.8190, -1.5750, False)]
@@ -87,6 +97,36 @@ def test_the_python_distance_is_the_sqls_to_the_last_bit(places):
         assert len(found) >= located.count()
         for latitude, longitude, expected in found:
             assert distance(*prepared_point(latitude, longitude)) == expected
+
+
+def test_numpys_distances_are_within_the_margin_of_the_sqls(places):
+    located = list(Location.objects.exclude(latitude=None).values_list("latitude", "longitude"))
+    columns = [numpy.array(column) for column in zip(*(prepared_point(*point) for point in located), strict=True)]
+    for centre in [*CENTRES, Place("x", 53.9, -1.3, False), Place("far", -33.9, 151.2, False)]:
+        distance = haversine_twin(centre.latitude, centre.longitude)
+        exact = numpy.array([distance(*prepared_point(*point)) for point in located])
+        measured = haversine_numpy(centre.latitude, centre.longitude, *columns)
+        assert numpy.abs(measured - exact).max() < NUMPY_MARGIN_MILES / 1000
+
+
+def test_numpys_errors_within_the_margin_never_change_which_places_are_near(places, monkeypatch):
+    """The points numpy puts within the margin of the radius are decided by the SQL's twin:
+    distances off by almost the margin, either way, give the same services."""
+    vocabulary = Vocabulary.load()
+    centre = CENTRES[1]
+    distance = haversine_twin(centre.latitude, centre.longitude)
+    radii = [
+        distance(*prepared_point(latitude, longitude))
+        for latitude, longitude in Location.objects.exclude(latitude=None).values_list("latitude", "longitude")[:10]
+    ]
+    for error in (0.9 * NUMPY_MARGIN_MILES, -0.9 * NUMPY_MARGIN_MILES):
+        off = lambda *args, error=error: search_place.haversine_numpy(*args) + error  # noqa: E731
+        monkeypatch.setattr(place_index, "haversine_numpy", off)
+        facet_index._current = None
+        for radius in radii:
+            for shown in (radius, math.nextafter(radius, 0.0)):
+                found, expected = both_ways(SearchParams(place=centre, radius=shown), vocabulary)
+                assert found == expected, (error, shown)
 
 
 def test_random_place_searches_from_memory_answer_exactly_as_the_sql(places, grid):
