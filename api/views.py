@@ -124,7 +124,7 @@ def page_of(
     page: int,
     per_page: int,
     to_document: Callable,
-    fetch: QuerySet | None = None,
+    fetch: Callable[[list[int]], dict] | None = None,
     *,
     count: Callable[..., int] | None = None,
     after: Cursor | None = None,
@@ -135,7 +135,8 @@ def page_of(
 
     With `fetch`, the page is a "deferred join": the ordered, offset query reads only the
     ids (narrow rows the database can sort in memory, or read in order from an index),
-    then `fetch` loads the full rows and their prefetches for those ids alone. At 100,000
+    then `fetch` (ids -> {id: row}, as `in_bulk`) loads the full rows and their related rows
+    for those ids alone. At 100,000
     services this is what keeps a deep page from sorting every wide row on disk
     (docs/performance.md, "After: the API list").
 
@@ -179,7 +180,7 @@ def page_of(
         if keyset and len(found) > per_page:
             next_cursor = Cursor(page=page + 1, name=found[per_page - 1][1], pk=found[per_page - 1][0]).encode()
         ids = [row[0] for row in found[:per_page]]
-        loaded = fetch.in_bulk(ids) if ids else {}
+        loaded = fetch(ids) if ids else {}
         contents = [to_document(loaded[pk]) for pk in ids if pk in loaded]
     return _answer(total, page, per_page, contents, keyset, next_cursor)
 
@@ -207,7 +208,7 @@ def index_page(
     page: int,
     per_page: int,
     to_document: Callable,
-    fetch: QuerySet,
+    fetch: Callable[[list[int]], dict],
     after: Cursor | None = None,
 ) -> dict | None:
     """What page_of answers for rows in name order (keyset), from the facet index: the
@@ -228,7 +229,7 @@ def index_page(
     ids = [] if start >= total else index.ids_from(matched, start, per_page + 1, after_position)
     next_cursor = None
     page_ids = ids[:per_page]
-    loaded = fetch.in_bulk(page_ids) if page_ids else {}
+    loaded = fetch(page_ids) if page_ids else {}
     if len(ids) > per_page:
         last = ids[per_page - 1]
         # As the SQL path, the name read with the page (a service hidden meanwhile: read now).
@@ -289,7 +290,7 @@ def ndjson(rows: Iterable, to_document: Callable) -> StreamingHttpResponse:
 
 
 def listing(
-    rows: QuerySet | list, options: dict, to_document: Callable, fetch: QuerySet | None = None, **paging
+    rows: QuerySet | list, options: dict, to_document: Callable, fetch: Callable | None = None, **paging
 ) -> HttpResponse:
     if options["format"] == "ndjson":
         if paging.get("after") is not None:
@@ -347,10 +348,10 @@ def services(request: HttpRequest) -> HttpResponse:
     if not filters.is_valid():
         check(filters.form)
     # A page's documents are loaded by id after the page's ids are found (page_of).
-    documents = hsds.published_services()
+    documents = hsds.published_services_by_id
     site = hsds.Site.for_request(request)
     if options["minimal"]:
-        documents = documents.prefetch_related(None)
+        documents = hsds.published_services().prefetch_related(None).in_bulk
         to_document = hsds.minimal_service
     elif options["full"]:
         to_document = partial(hsds.service_document, site=site)

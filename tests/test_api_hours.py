@@ -75,8 +75,8 @@ def test_a_languages_hours_are_in_its_note(client, service):
 
 def test_hours_add_no_queries_to_the_list(client, service, django_assert_num_queries):
     make_rich_service(name="Another", hours="Mo 09:00-10:00")
-    # count, ids, services by id, seven related tables (tests/test_api.py)
-    with django_assert_num_queries(10):
+    # count, ids, services by id, seven related tables, the vocabularies (tests/test_api.py)
+    with django_assert_num_queries(12):
         page = get(client, "/api/services", {"per_page": 5})
     for document in page["contents"]:
         assert_valid(document, "service")

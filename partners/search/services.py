@@ -11,7 +11,7 @@ from django.db import connection
 from django.db.models import F, Model, Prefetch, QuerySet
 from django.db.models.expressions import RawSQL
 
-from ..models import Community, Language, Location, ReferralRoute, Service, ServiceLanguage, ServiceTranslation
+from ..models import Language, Location, Service, ServiceLanguage, ServiceTranslation
 from ..translations import active_language, with_translations
 from .vocabulary import Vocabulary
 
@@ -35,47 +35,87 @@ def with_result_details(queryset: QuerySet[Service]) -> QuerySet[Service]:
 
 def page_with_result_details(pks: list[int], vocabulary: Vocabulary | None = None) -> dict[int, Service]:
     """id -> service of these services, with what a result row shows: the same objects and
-    rows as with_result_details() gives, in as many queries, for a page of results.
-
-    prefetch_related builds, for every service and relation, a queryset filtered to that
-    service (a clone and a join worked out each time): a third of the time it took to read
-    a page's services. Here each relation's rows are read in one statement, the one the
-    prefetch runs (so in the same order), and kept where the prefetch keeps them, so that
-    `service.communities.all()` and the like read them. Those querysets are for reading
+    rows as with_result_details() gives, in as many queries, for a page of results (the
+    relations read by `read_details`, kept where the prefetch keeps them, so that
+    `service.communities.all()` and the like read them). Those querysets are for reading
     the rows (as every template and tag does): filtering one again would not be about its
-    service.
-
-    The statements are compiled once per process (`_statement`), and the communities and
-    languages are the vocabulary's own rows (kept per directory version), not read again:
-    measured at 100,000 services, a relation read through a new queryset took 1.5 ms, most
-    of it building and compiling the queryset and making rows the vocabulary already has;
-    a compiled statement takes 0.3 to 0.5 ms."""
+    service."""
     services = list(Service.objects.filter(pk__in=pks).select_related("organisation"))
+    details = read_details(pks, RESULT_RELATIONS, vocabulary or Vocabulary.load())
     for service in services:
         service._prefetched_objects_cache = {}
-    vocabulary = vocabulary or Vocabulary.load()
-    ids = _ids_parameter(pks)
-    with connection.cursor() as cursor:
-        cursor.execute(_statement("communities"), [ids])
-        pairs = cursor.fetchall()
-    communities = _vocabulary_rows(Community, vocabulary.communities, {community for _s, community in pairs})
-    position = {community: n for n, community in enumerate(communities)}  # in the vocabulary's order
-    listed: dict[int, list[Model]] = defaultdict(list)
-    for service_id, community_id in sorted(pairs, key=lambda pair: position[pair[1]]):
-        listed[service_id].append(communities[community_id])
-    _keep_grouped(services, "communities", Community, listed)
-    _keep(services, "locations", Location, Location.objects.raw(_statement("locations"), [ids]), "listed_for")
-    _keep(services, "referral_routes", ReferralRoute, ReferralRoute.objects.raw(_statement("referral_routes"), [ids]))
-    languages = list(ServiceLanguage.objects.raw(_statement("service_languages"), [ids]))
-    spoken = _vocabulary_rows(Language, vocabulary.languages, {row.language_id for row in languages})
-    for row in languages:
-        row.language = spoken[row.language_id]
-    _keep(services, "service_languages", ServiceLanguage, languages)
+        for name, rows in details.items():
+            kept = QuerySet(model=Service._meta.get_field(name).related_model)
+            kept._result_cache = rows.get(service.pk, [])
+            kept._prefetch_done = True
+            service._prefetched_objects_cache[name] = kept
+    by_id = {service.pk: service for service in services}
+    for name in OWN_ROWS:
+        for pk, rows in details.get(name, {}).items():
+            for row in rows:  # what the prefetch does: row.service without a query
+                row.service = by_id[pk]
     language = active_language()
     if language is not None:  # as with_translations(): only the visitor's language, none in English
-        translations = ServiceTranslation.objects.filter(language=language, service_id__in=pks)
-        _keep(services, "translations", ServiceTranslation, translations)
-    return {service.pk: service for service in services}
+        translations = defaultdict(list)
+        for row in ServiceTranslation.objects.filter(language=language, service_id__in=pks):
+            translations[row.service_id].append(row)
+        for service in services:
+            kept = QuerySet(model=ServiceTranslation)
+            kept._result_cache = translations.get(service.pk, [])
+            kept._prefetch_done = True
+            service._prefetched_objects_cache["translations"] = kept
+    return by_id
+
+
+# What a result row shows of a service's relations (templates/partners/_result.html).
+RESULT_RELATIONS = ("communities", "locations", "referral_routes", "service_languages")
+# The relations whose rows belong to one service (their `service` is set, as by the prefetch).
+OWN_ROWS = ("referral_routes", "service_languages")
+# The relations to a vocabulary, and its name in Vocabulary.terms: their rows are the
+# vocabulary's own (kept per directory version), not read again.
+VOCABULARY_OF = {"support_types": "support", "communities": "community", "attributes": "attribute", "modes": "mode"}
+
+
+def read_details(pks: list[int], relations: Iterable[str], vocabulary: Vocabulary) -> dict[str, dict[int, list]]:
+    """relation -> service id -> its rows, for a page of services: each relation's rows in one
+    statement, in the order prefetch_related gives them (each model's own ordering), without
+    its queryset per service (a clone and a join worked out each time: a third of the time
+    it took to read a page's services).
+
+    The statements are compiled once per process (`_statement`); the rows of a vocabulary
+    (support types, communities, attributes, modes, languages) are the Vocabulary's: measured
+    at 100,000 services, a relation read through a new queryset took 1.5 ms, most of it
+    building and compiling the queryset and making rows the vocabulary already has; a
+    compiled statement takes 0.3 to 0.5 ms."""
+    ids = _ids_parameter(pks)
+    found: dict[str, dict[int, list]] = {}
+    for name in relations:
+        grouped: dict[int, list] = defaultdict(list)
+        if name in VOCABULARY_OF:
+            with connection.cursor() as cursor:
+                cursor.execute(_statement(name), [ids])
+                pairs = cursor.fetchall()
+            model = Service._meta.get_field(name).related_model
+            terms = _vocabulary_rows(model, vocabulary.terms[VOCABULARY_OF[name]], {term for _s, term in pairs})
+            position = {term: n for n, term in enumerate(terms)}  # in the vocabulary's order
+            for service_id, term in sorted(pairs, key=lambda pair: position[pair[1]]):
+                grouped[service_id].append(terms[term])
+        elif name == "locations":
+            for location in Location.objects.raw(_statement(name), [ids]):
+                grouped[location.listed_for].append(location)
+        elif name in OWN_ROWS:
+            model = Service._meta.get_field(name).related_model
+            rows = list(model.objects.raw(_statement(name), [ids]))
+            if name == "service_languages":
+                spoken = _vocabulary_rows(Language, vocabulary.languages, {row.language_id for row in rows})
+                for row in rows:
+                    row.language = spoken[row.language_id]
+            for row in rows:
+                grouped[row.service_id].append(row)
+        else:
+            raise ValueError(f"No statement reads {name}.")
+        found[name] = grouped
+    return found
 
 
 # Ids as a subquery of one parameter (an array, or SQLite's JSON), not a parameter per id:
@@ -93,14 +133,14 @@ def _ids_parameter(pks: list[int]) -> list[int] | str:
 @cache
 def _compiled(name: str, vendor: str) -> str:
     ids = RawSQL(IDS_SUBQUERY[vendor], ["ids"])  # noqa: S611 (one of the constant texts above)
-    queryset = {
-        "communities": Service.communities.through.objects.filter(service_id__in=ids).values_list(
-            "service_id", "community_id"
-        ),
-        "locations": Location.objects.filter(services__in=ids).annotate(listed_for=F("services")),
-        "referral_routes": ReferralRoute.objects.filter(service_id__in=ids),
-        "service_languages": ServiceLanguage.objects.filter(service_id__in=ids),
-    }[name]
+    if name in VOCABULARY_OF:
+        field = Service._meta.get_field(name)
+        links = field.remote_field.through.objects.filter(service_id__in=ids)
+        queryset = links.values_list(field.m2m_field_name(), field.m2m_reverse_field_name())
+    elif name == "locations":
+        queryset = Location.objects.filter(services__in=ids).annotate(listed_for=F("services"))
+    else:
+        queryset = Service._meta.get_field(name).related_model.objects.filter(service_id__in=ids)
     sql, params = queryset.query.sql_with_params()
     if params != ("ids",):  # nothing but the ids may be a parameter of a statement kept
         raise ValueError(f"Unexpected parameters in the statement for {name}: {params!r}")
@@ -122,26 +162,6 @@ def _vocabulary_rows(model: type[Model], kept: list, wanted: set[int]) -> dict[i
         ordering = [row.pk for row in model.objects.filter(pk__in=rows)]  # the model's order
         rows = {pk: rows[pk] for pk in ordering}
     return rows
-
-
-def _keep(services: list[Service], name: str, model: type[Model], rows: Iterable[Model], key: str = "service_id"):
-    """Each service's rows of the relation `name`, kept as prefetch_related keeps them."""
-    by_service: dict[int, list[Model]] = defaultdict(list)
-    for row in rows:
-        by_service[getattr(row, key)].append(row)
-    if key == "service_id":
-        for service in services:
-            for row in by_service.get(service.pk, []):  # what the prefetch does: row.service without a query
-                row.service = service
-    _keep_grouped(services, name, model, by_service)
-
-
-def _keep_grouped(services: list[Service], name: str, model: type[Model], by_service: dict[int, list[Model]]) -> None:
-    for service in services:
-        kept = QuerySet(model=model)
-        kept._result_cache = by_service.get(service.pk, [])
-        kept._prefetch_done = True
-        service._prefetched_objects_cache[name] = kept
 
 
 def with_listing_details(queryset: QuerySet[Service]) -> QuerySet[Service]:
