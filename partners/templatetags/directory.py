@@ -126,10 +126,17 @@ FILTER_CHOICE_HTML = (
 )
 
 
-def _escaped(value) -> str:
+def escaped(value) -> str:
     # What the template's autoescape does (django.utils.html.conditional_escape), without
     # its lazy-string wrappers: format_html spent more on those than on the markup.
     return value.__html__() if hasattr(value, "__html__") else html.escape(str(value))
+
+
+def markup(template: str, *values) -> str:
+    """The template (HTML, with {} for each value) with each value escaped: format_html for
+    markup made in a loop (a results page's rows, the filter panel's options), without its
+    lazy-string wrappers. Mark the whole safe once made."""
+    return template.format(*map(escaped, values))
 
 
 @lru_cache(maxsize=4096)
@@ -144,13 +151,13 @@ def filter_choice(name: str, choice) -> SafeString:
     (partners.results_page.FilterChoice)."""
     return mark_safe(  # noqa: S308 (every value escaped)
         FILTER_CHOICE_HTML.format(
-            name=_escaped(name),
-            value=_escaped(choice.option.value),
-            id=_escaped(choice.id),
+            name=escaped(name),
+            value=escaped(choice.option.value),
+            id=escaped(choice.id),
             checked=" checked" if choice.checked else "",
-            label=_escaped(choice.label),
-            count=_escaped(_count(choice.count, get_language())),
-            noun=_escaped(choice.noun),
+            label=escaped(choice.label),
+            count=escaped(_count(choice.count, get_language())),
+            noun=escaped(choice.noun),
         )
     )
 
@@ -251,15 +258,20 @@ def language_hours(service: Service, language: Language) -> str:
 
 
 @register.simple_tag(takes_context=True)
-def result_card(context, service: Service):
-    """`{% result_card service as card %}`: what one result row shows (partners/result_card.py),
-    with the distance when the page says show_distance, a "Select" box when it gives a
-    pick_form, and the shortlist from the context processor."""
-    from partners.result_card import result_card as card
+def result_row(context, service: Service) -> SafeString:
+    """`{% result_row service %}`: one result (partners/result_card.py), with the distance
+    when the page says show_distance, a "Select" box when it gives a pick_form, and the
+    shortlist button for the visitor's shortlist (the context processor's)."""
+    from partners.result_card import result_card, row_html
 
-    return card(
+    card = result_card(
         service,
         show_distance=bool(context.get("show_distance")),
         pick=bool(context.get("pick_form")),
         shortlist=context.get("shortlist_slugs") or frozenset(),
+    )
+    request = context.get("request")
+    here = request.get_full_path() if request is not None else ""
+    return row_html(
+        card, pick_form=context.get("pick_form") or "", here=here, plain_forms=bool(context.get("plain_forms"))
     )

@@ -3,12 +3,15 @@
 from django import template
 from django.template.base import Parser, Token
 from django.template.context import Context
+from django.urls import reverse
 from django.utils import translation
 from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from directory.languages import BY_CODE, DEFAULT
 from partners.models import Language, LanguageProvision, ReferralKind, ReferralRoute, Service
+from partners.templatetags.directory import markup
 
 register = template.Library()
 
@@ -47,6 +50,52 @@ def referral_badges(service: Service) -> list[tuple[str, str]]:
     if not service.accepting_referrals and service.speaks_for_its_intake:
         badges.append(("closed", _("Not taking new referrals at the moment")))
     return badges
+
+
+def badges_html(badges: list[tuple[str, str]]) -> SafeString | str:
+    """The badges of `referral_badges` as a paragraph ("" without any)."""
+    if not badges:
+        return ""
+    spans = " ".join(markup('<span class="badge badge--{}">{}</span>', *badge) for badge in badges)
+    return mark_safe(f'<p class="referral-badges">{spans}</p>')  # noqa: S308 (every value escaped)
+
+
+@register.filter
+def referral_badges_html(service: Service) -> SafeString | str:
+    """`{{ service|referral_badges_html }}`: the ways in at a glance, as every list shows them."""
+    return badges_html(referral_badges(service))
+
+
+def shortlist_button_html(service: Service, chosen: bool, next_url: str, plain_forms: bool = False) -> SafeString:
+    """Add a service to the shortlist, or take it off: a plain form that works without
+    JavaScript; static/js/shortlist.js sends it with fetch instead (unless plain_forms,
+    where the page itself changes with the list). next_url: where to come back to."""
+    made = markup(
+        '<form class="shortlist-form" method="post" action="{}"{}>'
+        '<input type="hidden" name="service" value="{}">'
+        '<input type="hidden" name="next" value="{}">'
+        '<button type="submit" class="button button--secondary shortlist-button{}" data-shortlist-button>'
+        '<span data-shortlist-label>{}</span><span class="visually-hidden"> ({})</span>'
+        "</button></form>",
+        reverse("signposting:remove" if chosen else "signposting:add"),
+        "" if plain_forms else " data-shortlist-form",
+        service.slug,
+        next_url,
+        " shortlist-button--chosen" if chosen else "",
+        _("Remove from shortlist") if chosen else _("Add to shortlist"),
+        service.name,
+    )
+    return mark_safe(made)  # noqa: S308 (every value escaped)
+
+
+@register.simple_tag(takes_context=True)
+def shortlist_button(context: Context, service: Service, next_anchor: str = "") -> SafeString:
+    """`{% shortlist_button service %}`: the button for the visitor's shortlist (the context
+    processor's shortlist_slugs), coming back to this page (and next_anchor on it)."""
+    request = context.get("request")
+    here = request.get_full_path() if request is not None else ""
+    chosen = on_shortlist(service, context.get("shortlist_slugs") or frozenset())
+    return shortlist_button_html(service, chosen, here + next_anchor, bool(context.get("plain_forms")))
 
 
 @register.filter
