@@ -103,3 +103,21 @@ def test_a_drop_in_badge_says_no_referral_is_needed():
     service = make_service(referrals=["drop-in"])
     loaded = page_with_result_details([service.pk])[service.pk]
     assert referral_badges(loaded) == [("self", "Drop in: no referral needed")]
+
+
+def test_every_text_of_a_listing_is_escaped_in_its_row():
+    evil = '<script>alert("x")</script>'
+    organisation = make_organisation(f"Org {evil}")
+    service = make_service(
+        f"Name {evil}",
+        slug="evil",
+        organisation=organisation,
+        description=f"Summary {evil}",
+        typical_wait=f"Wait {evil}",
+        referrals=["gp"],
+        phone="01274 000000",
+    )
+    service.referral_routes.filter(kind="gp").update(method="email", contact=f"{evil}@x.example")
+    html = row(service, pick_form="shortlist-pick", shortlist_slugs=frozenset())
+    assert "<script>" not in html
+    assert html.count("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;") >= 5  # name twice, org, summary, wait
