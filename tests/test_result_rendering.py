@@ -40,3 +40,12 @@ def test_a_filter_option_is_written_as_the_template_wrote_it_with_the_same_escap
         written = filter_choice(name, option)
 
     assert written == expected
+
+
+def test_a_filters_options_are_written_one_after_another_by_one_tag():
+    options = [choice("a", "A", 1, False, "service"), choice("b", "B <b>", 2, True, "services")]
+    written = Template("{% load directory %}{% filter_choices name options %}").render(
+        Context({"name": "support", "options": options})
+    )
+    assert written == filter_choice("support", options[0]) + "\n" + filter_choice("support", options[1])
+    assert Template("{% load directory %}{% filter_choices 'x' none %}").render(Context({"none": []})) == ""

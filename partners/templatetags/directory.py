@@ -3,6 +3,7 @@
 import html
 from datetime import date
 from functools import lru_cache
+from itertools import repeat
 
 from django import template
 from django.utils.formats import date_format, localize
@@ -145,7 +146,6 @@ def _count(count: int, language: str | None) -> str:
     return localize(count)
 
 
-@register.simple_tag
 def filter_choice(name: str, choice) -> SafeString:
     """A checkbox and its label, with the count of services it would show
     (partners.results_page.FilterChoice)."""
@@ -160,6 +160,13 @@ def filter_choice(name: str, choice) -> SafeString:
             noun=escaped(choice.noun),
         )
     )
+
+
+@register.simple_tag
+def filter_choices(name: str, choices) -> SafeString:
+    """`{% filter_choices group.name group.choices %}`: every option of a filter, one after
+    another (a loop of `filter_choice` tags cost as much again in template nodes)."""
+    return mark_safe("\n".join(map(filter_choice, repeat(name), choices)))  # noqa: S308 (each escaped)
 
 
 @register.filter
