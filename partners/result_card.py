@@ -119,7 +119,7 @@ def _routes(service: Service) -> SafeString:
 def row_html(card: ResultCard, *, pick_form: str, here: str, plain_forms: bool) -> SafeString:
     """The row's markup: pick_form, the id of a form that adds the selected rows to the
     shortlist at once ("" for none); here, the page's path, which the shortlist button
-    comes back to (at the row). Every value is escaped (`html`), as the template's
+    comes back to (at the row). Every value is escaped (`markup`), as the template's
     autoescape would."""
     service, text, slug = card.service, card.text, card.service.slug
     parts = [
