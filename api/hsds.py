@@ -15,7 +15,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
-from itertools import chain
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -43,7 +42,7 @@ from partners.models import (
     ServiceTranslation,
 )
 from partners.search import Vocabulary
-from partners.search.services import read_details
+from partners.search.services import keep_translations, read_details
 from partners.translations import active_language, localised_organisation, localised_service, with_translations
 
 from .taxonomies import (
@@ -154,44 +153,22 @@ def published_services_by_id(pks: list[int], vocabulary: Vocabulary | None = Non
     statements compiled once, and the vocabularies' own rows. Measured at 100,000 services,
     the prefetches of a page of 50 were more than half of an API list's time."""
     services = public_services().select_related("organisation").in_bulk(pks)
-    details = read_details(list(services), DOCUMENT_RELATIONS, vocabulary or Vocabulary.load())
-    elsewhere = {
-        location.organisation_id
-        for location in chain.from_iterable(details["locations"].values())
-        if location.organisation_id not in {service.organisation_id for service in services.values()}
-    }
+    details = read_details(services, DOCUMENT_RELATIONS, vocabulary or Vocabulary.load())
+    # A place's organisation, as select_related("organisation"): mostly its service's.
     organisations = {service.organisation_id: service.organisation for service in services.values()}
-    organisations.update(Organisation.objects.in_bulk(elsewhere) if elsewhere else {})
+    places = [location for rows in details["locations"].values() for location in rows]
+    if elsewhere := {location.organisation_id for location in places} - organisations.keys():
+        organisations.update(Organisation.objects.in_bulk(elsewhere))
+    for location in places:
+        location.organisation = organisations[location.organisation_id]
     for service in services.values():
         for name in DOCUMENT_RELATIONS:
-            rows = details[name].get(service.pk, [])
-            if name in ("referral_routes", "service_languages"):
-                for row in rows:  # as the prefetch: row.service without a query
-                    row.service = service
-            elif name == "locations":
-                for location in rows:  # as select_related("organisation")
-                    location.organisation = organisations[location.organisation_id]
-            setattr(service, PREFETCHED + name, rows)
+            setattr(service, PREFETCHED + name, details[name].get(service.pk, []))
     if (language := active_language()) and services:  # as service_prefetches: only in another language
-        _keep_translations(services.values(), ServiceTranslation, "service_id", language)
+        keep_translations(services.values(), ServiceTranslation, "service_id", language)
         owners = [service.organisation for service in services.values()]  # one object a service, as select_related
-        _keep_translations(owners, OrganisationTranslation, "organisation_id", language)
+        keep_translations(owners, OrganisationTranslation, "organisation_id", language)
     return services
-
-
-def _keep_translations(listings: Iterable, model: type, key: str, language: str) -> None:
-    """Each listing's translations into `language`, kept where prefetch_related keeps them."""
-    listings = list(listings)
-    found: dict[int, list] = {listing.pk: [] for listing in listings}  # a listing may come twice
-    for row in model.objects.filter(language=language, **{f"{key}__in": list(found)}):
-        found[getattr(row, key)].append(row)
-    for listing in listings:
-        kept = QuerySet(model=model)
-        kept._result_cache = found[listing.pk]
-        kept._prefetch_done = True
-        if not hasattr(listing, "_prefetched_objects_cache"):
-            listing._prefetched_objects_cache = {}
-        listing._prefetched_objects_cache["translations"] = kept
 
 
 def published_organisations() -> QuerySet[Organisation]:
