@@ -96,7 +96,7 @@ def search_results(request: HttpRequest) -> HttpResponse:
         "map_config": map_config(query, params),
         "page_note": page_note,
         "in_crisis": in_crisis,
-        "crisis_services": crisis_services(open_only=True) if in_crisis else [],
+        "crisis_services": crisis_services(open_only=True, vocabulary=vocabulary) if in_crisis else [],
         "suggestion": suggestion,
         "suggestion_url": search_url(query, q=suggestion.q) if suggestion else "",
     }

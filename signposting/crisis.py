@@ -11,11 +11,15 @@ import logging
 
 from django.core.cache import cache
 from django.db import DatabaseError
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from directory.seeded import in_visitor_language
+from partners import facet_index
 from partners.hours import is_open
-from partners.models import Service
+from partners.models import OpeningPeriod, Service
+from partners.search import Search, SearchParams, Vocabulary
 from partners.translations import active_language
 
 from .models import CrisisLine, CrisisLineTranslation
@@ -27,6 +31,9 @@ CACHE_KEY = "signposting:crisis-lines"
 # change reaches the other processes within this many seconds.
 CACHE_SECONDS = 300
 CRISIS_SUPPORT = "crisis-support"
+# The crisis page and the crisis box list this many of the directory's crisis services (a
+# national directory has thousands: the page links to a search for the rest, near a postcode).
+SHOWN = 10
 
 
 def national_lines() -> list[CrisisLine]:
@@ -118,19 +125,44 @@ def forget_cached_lines(**kwargs) -> None:
     cache.delete(CACHE_KEY)
 
 
-def crisis_services(open_only: bool = False) -> list[Service]:
-    """The directory's own published crisis-support services, those open now or around the
-    clock first; with open_only, only those (hours we cannot read count as not open)."""
-    found = list(
-        Service.objects.public()
-        .filter(support_types__slug=CRISIS_SUPPORT)
-        .select_related("organisation")
-        .order_by("name", "pk")
+def crisis_services(open_only: bool = False, limit: int = SHOWN, vocabulary: Vocabulary | None = None) -> list[Service]:
+    """At most `limit` of the directory's own published crisis-support services, those open
+    now first (by name); with open_only, only those. "Open now" reads the structured hours
+    and, for crisis services listed before them, hours readable in the note; hours we
+    cannot read count as not open.
+
+    Two queries however many there are: a national directory has thousands, so the open
+    ones are worked out by the database (the structured hours' open-now table, and the
+    few distinct notes, each read here once), not one service at a time."""
+    now = timezone.now()
+    listed, _count = _crisis_support(vocabulary or Vocabulary.load())
+    notes = listed.filter(hours="").exclude(opening_hours="").order_by().values_list("opening_hours", flat=True)
+    open_notes = [note for note in notes.distinct() if is_open(note, now)]
+    open_now = Exists(OpeningPeriod.objects.filter(OpeningPeriod.covering(now), service=OuterRef("pk"))) | Q(
+        hours="", opening_hours__in=open_notes
     )
-    for service in found:
-        # The structured hours when a service has them; crisis services listed before
-        # them may still carry readable hours in the note.
-        service.open_now = is_open(service.hours or service.opening_hours)
+    found = listed.annotate(open_now=ExpressionWrapper(open_now, output_field=BooleanField()))
     if open_only:
-        return [service for service in found if service.open_now]
-    return sorted(found, key=lambda service: not service.open_now)
+        found = found.filter(open_now=True)
+    return list(found.select_related("organisation").order_by("-open_now", "name", "pk")[:limit])
+
+
+def crisis_services_count(vocabulary: Vocabulary | None = None) -> int:
+    """How many published crisis-support services the directory has (no query when the
+    search's facet index answers, else one)."""
+    listed, count = _crisis_support(vocabulary or Vocabulary.load())
+    return listed.count() if count is None else count
+
+
+def _crisis_support(vocabulary: Vocabulary) -> tuple[QuerySet[Service], int | None]:
+    """The public crisis-support services, as the search finds them (support=crisis-support),
+    and how many when the facet index knows (its ids then stand for the joins with the
+    organisations and the support types: measured at 100,000 services, 14,000 of them
+    crisis support, the crisis page's statements took 270-330 ms with the joins, 160-215 ms
+    without)."""
+    search = Search(SearchParams(support=(CRISIS_SUPPORT,)), vocabulary)
+    index = facet_index.current()
+    matched = index.matched_without_sql(search) if index is not None else None
+    if matched is None:
+        return search.matching(), None
+    return Service.objects.filter(pk__in=index.id_rows(matched)), matched.bit_count()

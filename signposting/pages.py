@@ -11,7 +11,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET
 
-from .crisis import crisis_services
+from partners.search import Vocabulary
+
+from .crisis import CRISIS_SUPPORT, SHOWN, crisis_services, crisis_services_count
 
 # Staff pages and visitors' shortlists are no business of search engines.
 ROBOTS_DISALLOW = ("/manage/", "/admin/", "/accounts/", "/shortlist/")
@@ -19,8 +21,13 @@ ROBOTS_DISALLOW = ("/manage/", "/admin/", "/accounts/", "/shortlist/")
 
 @require_GET
 def crisis(request: HttpRequest) -> HttpResponse:
-    """Anyone: every crisis line in full, and the directory's own crisis-support services."""
-    return render(request, "signposting/crisis.html", {"services": crisis_services()})
+    """Anyone: every crisis line in full, and the directory's own crisis-support services
+    (some of them, open ones first, with a search for the rest when there are more)."""
+    vocabulary = Vocabulary.load()
+    services = crisis_services(vocabulary=vocabulary)
+    total = crisis_services_count(vocabulary) if len(services) == SHOWN else len(services)
+    context = {"services": services, "services_total": total, "crisis_support": CRISIS_SUPPORT}
+    return render(request, "signposting/crisis.html", context)
 
 
 @require_GET

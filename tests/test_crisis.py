@@ -15,7 +15,7 @@ from django.utils import timezone, translation
 from feedback.models import NeedStat
 from partners import facet_index
 from partners.hours import DAYS, is_open, parse_hours
-from signposting.crisis import CACHE_KEY, crisis_lines, crisis_services, national_lines
+from signposting.crisis import CACHE_KEY, crisis_lines, crisis_services, crisis_services_count, national_lines
 from signposting.crisis_words import CRISIS_TERMS, suggests_crisis
 from signposting.models import CrisisLine, CrisisLineTranslation
 from tests.factories import make_moderator, make_service, make_user
@@ -315,15 +315,78 @@ def test_the_panel_says_when_a_line_is_closed_now(client, db):
     assert "(closed now)" in client.get("/").content.decode()
 
 
-def test_a_crisis_search_costs_one_query_more_than_any_other(client, db):
-    make_service("Always There", support=["crisis-support"], opening_hours="24/7")
+def crisis_search_queries(client) -> tuple[int, int]:
+    """How many queries an ordinary search and a crisis search cost (both find nothing)."""
     # No service speaks Somali: both searches find nothing, so they differ only in crisis help.
     facet_index.current().words()  # built once per directory version, before either
     with CaptureQueriesContext(connection) as ordinary:
         client.get("/search/", {"q": "sadness", "language": "so"})
     with CaptureQueriesContext(connection) as crisis:
         client.get("/search/", {"q": "suicidal", "language": "so"})
-    assert len(crisis) == len(ordinary) + 1
+    return len(ordinary), len(crisis)
+
+
+def test_a_crisis_search_costs_two_queries_more_than_any_other_however_many_crisis_services(client, db):
+    make_service("Always There", support=["crisis-support"], opening_hours="24/7")
+    ordinary, crisis = crisis_search_queries(client)
+    assert crisis == ordinary + 2
+    for n in range(12):
+        make_service(f"Crisis team {n}", support=["crisis-support"], hours="Mo-Su 00:00-24:00")
+        make_service(f"Crisis café {n}", support=["crisis-support"], opening_hours=f"Mon-Fri 09:00-1{n % 8}:00")
+    assert crisis_search_queries(client) == (ordinary, crisis)
+
+
+def test_crisis_services_read_structured_hours_and_hours_in_the_note_alike(db):
+    make_service("Structured, always", support=["crisis-support"], hours="Mo-Su 00:00-24:00")
+    make_service("Structured, never", support=["crisis-support"], hours="Mo 00:00-00:01")
+    make_service("Note, always", support=["crisis-support"], opening_hours="24/7")
+    make_service("Note, unreadable", support=["crisis-support"], opening_hours="ring for times")
+    # The structured hours win over a note that says otherwise.
+    make_service("Structured over note", support=["crisis-support"], hours="Mo 00:00-00:01", opening_hours="24/7")
+    listed = crisis_services()
+    assert [s.name for s in listed] == [
+        "Note, always",
+        "Structured, always",
+        "Note, unreadable",
+        "Structured over note",
+        "Structured, never",
+    ]
+    assert [s.open_now for s in listed] == [True, True, False, False, False]
+    assert [s.name for s in crisis_services(open_only=True)] == ["Note, always", "Structured, always"]
+
+
+@pytest.mark.parametrize("index", [True, False], ids=["facet index", "sql"])
+def test_at_most_ten_crisis_services_are_listed_open_ones_first(db, settings, index):
+    if not index:
+        settings.MAP_CACHE_SECONDS = 0  # no facet index: the search's SQL finds them
+    for n in range(8):
+        make_service(f"A closed {n}", support=["crisis-support"], hours="Mo 00:00-00:01")
+    for n in range(8):
+        make_service(f"B open {n}", support=["crisis-support"], opening_hours="24/7")
+    listed = crisis_services()
+    assert [s.name for s in listed] == [f"B open {n}" for n in range(8)] + ["A closed 0", "A closed 1"]
+    assert len(crisis_services(open_only=True)) == 8
+    assert crisis_services_count() == 16
+
+
+def test_the_crisis_page_links_to_every_crisis_service_when_it_lists_only_some(client, db):
+    for n in range(11):
+        make_service(f"Crisis team {n:02}", support=["crisis-support"], opening_hours="24/7")
+    make_service("Not public", support=["crisis-support"], status="draft")
+    content = client.get("/crisis/").content.decode()
+    assert "Crisis team 09" in content
+    assert "Crisis team 10" not in content
+    assert "See all 11 crisis support services" in content
+    assert 'href="/search/?support=crisis-support"' in content
+    assert 'name="support" value="crisis-support"' in content  # the search near a postcode
+
+
+def test_the_crisis_page_lists_every_crisis_service_of_a_small_directory_without_a_link(client, db):
+    for n in range(10):
+        make_service(f"Crisis team {n}", support=["crisis-support"], opening_hours="24/7")
+    content = client.get("/crisis/").content.decode()
+    assert all(f"Crisis team {n}" in content for n in range(10))
+    assert "See all" not in content
 
 
 def test_the_seeded_lines_read_in_the_visitors_language_and_a_regions_own_words_stay_as_typed(client, db):

@@ -13,7 +13,7 @@ from directory import languages
 from signposting.crisis import national_lines
 from signposting.models import CrisisLine
 from tests.browser.conftest import PHONE, assert_accessible
-from tests.factories import make_service
+from tests.factories import make_location, make_postcode, make_service
 
 EXIT_URL = "https://www.bbc.co.uk/weather"
 SCREENSHOTS = Path(__file__).parent / "screenshots"
@@ -246,3 +246,23 @@ def test_typing_capital_letters_does_not_leave(page, services):
     page.keyboard.type("ABC")
     assert page.url.endswith("/")
     expect(page.locator("#id_q")).to_have_value("ABC")
+
+
+def test_a_crisis_page_with_more_crisis_services_than_it_lists_finds_those_near_a_postcode(phone, reference_data):
+    make_postcode("BD21 3DN", 53.868739, -1.907502)
+    for number in range(10):  # far away, first by name
+        far = make_location(latitude=51.5072, longitude=-0.1276)
+        make_service(f"A crisis team {number}", support=["crisis-support"], opening_hours="24/7", locations=[far])
+    near = make_location(latitude=53.8680, longitude=-1.9060)
+    make_service("Keighley crisis café", support=["crisis-support"], opening_hours="24/7", locations=[near])
+    phone.goto("/crisis/")
+    expect(phone.get_by_role("link", name="Keighley crisis café")).to_have_count(0)
+    expect(phone.get_by_role("link", name="See all 11 crisis support services")).to_be_visible()
+    assert_accessible(phone)
+    phone.get_by_label("Postcode").fill("bd21 3dn")
+    phone.get_by_role("button", name="Search").click()
+    expect(phone.locator("h1")).to_be_visible()
+    expect(phone.get_by_role("link", name="Keighley crisis café", exact=True)).to_be_visible()
+    expect(phone.get_by_role("link", name="A crisis team 0", exact=True)).to_have_count(0)  # in London
+    assert "support=crisis-support" in phone.url
+    screenshot(phone, "phone-crisis-near-a-postcode")
