@@ -29,17 +29,12 @@ from .search import (
     SearchParams,
     Vocabulary,
     point_details,
+    public_listing,
     public_services,
-    with_listing_details,
     with_result_details,
 )
 from .suggestions import suggest
 from .translations import localised_service, with_translations
-
-
-def published_services():
-    """Published services of published organisations, with what a listing shows."""
-    return with_listing_details(public_services())
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -130,7 +125,9 @@ def map_point(request: HttpRequest, point: int) -> JsonResponse:
 
 def service_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """Anyone: one published service of a published organisation."""
-    service = get_object_or_404(published_services(), slug=slug)
+    service = public_listing(slug)
+    if service is None:
+        raise Http404("No such service.")
     points = [location for location in service.locations.all() if location.has_point]
     text = localised_service(service)
     context = {

@@ -11,19 +11,36 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from partners import synthetic
-from partners.models import Community, Language, Location, Service, ServiceLanguage, ServiceTranslation
+from partners.models import (
+    Community,
+    Language,
+    Location,
+    OrganisationTranslation,
+    Service,
+    ServiceLanguage,
+    ServiceTranslation,
+    Status,
+)
 from partners.search import Vocabulary
-from partners.search.services import page_with_result_details, with_result_details
+from partners.search.services import (
+    LISTING_RELATIONS,
+    page_with_result_details,
+    public_listing,
+    with_listing_details,
+    with_result_details,
+)
 from partners.translations import active_language
-from tests.factories import make_location, make_postcode, make_rich_service
+from tests.factories import make_location, make_organisation, make_postcode, make_rich_service, make_service
 
 RELATIONS = ("communities", "locations", "referral_routes", "service_languages")
 
 
-def shown(service: Service) -> dict:
-    """Everything a result row can read from a service's loaded relations, as plain values
-    (the translations only in another language than English, where they are loaded)."""
-    relations = RELATIONS if active_language() is None else (*RELATIONS, "translations")
+def shown(service: Service, relations: tuple[str, ...] = RELATIONS) -> dict:
+    """Everything a result row (or with LISTING_RELATIONS, a service page) can read from a
+    service's loaded relations, as plain values (the translations only in another language
+    than English, where they are loaded)."""
+    if active_language() is not None:
+        relations = (*relations, "translations")
     return {
         "service": {f.attname: getattr(service, f.attname) for f in Service._meta.concrete_fields},
         "organisation": {
@@ -111,3 +128,57 @@ def test_a_community_or_language_added_since_the_vocabulary_was_read_is_still_sh
     assert shown(found) == expected
     assert "Newcomers" in [community.name for community in found.communities.all()]
     assert "ln" in [row.language.code for row in found.service_languages.all()]
+
+
+def listing_shown(service: Service) -> dict:
+    """What a service page reads: shown() of every relation, and the organisation's translations."""
+    translations = service.organisation.translations.all() if active_language() is not None else []
+    return {
+        **shown(service, LISTING_RELATIONS),
+        "organisation translations": [(t.language, t.description) for t in translations],
+    }
+
+
+@pytest.mark.parametrize("language", ["en-gb", "ur", "pl"])
+def test_a_service_page_shows_the_same_rows_in_the_same_order_as_with_listing_details(listings, language):
+    hidden = [
+        make_service("A draft", status=Status.DRAFT).pk,
+        make_service("Of a draft organisation", organisation=make_organisation(status=Status.DRAFT)).pk,
+    ]
+    listings = [*listings, *hidden]
+    services = Service.objects.in_bulk(listings)
+    for organisation_id in {service.organisation_id for service in services.values()}:
+        if organisation_id % 3 == 0:  # some organisations translated too
+            OrganisationTranslation.objects.create(
+                organisation_id=organisation_id, language="ur", description=f"ur {organisation_id}."
+            )
+    public = set(Service.objects.public().values_list("pk", flat=True))
+    with translation.override(language):
+        for pk in listings:
+            slug = services[pk].slug
+            found = public_listing(slug)
+            if pk not in public:
+                assert found is None
+                continue
+            expected = with_listing_details(Service.objects.public().filter(slug=slug)).get()
+            assert listing_shown(found) == listing_shown(expected), pk
+    assert not public & set(hidden)
+
+
+def test_a_service_page_takes_no_more_queries_than_the_prefetch_and_reading_it_takes_none(listings):
+    vocabulary = Vocabulary.load()
+    slug = Service.objects.public().get(pk=max(listings)).slug  # the rich one: every relation
+    with translation.override("ur"):
+        with CaptureQueriesContext(connection) as prefetched:
+            with_listing_details(Service.objects.public().filter(slug=slug)).get()
+        with CaptureQueriesContext(connection) as read:
+            service = public_listing(slug, vocabulary)
+        with CaptureQueriesContext(connection) as shown_rows:
+            listing_shown(service)
+    assert len(read) == len(prefetched) == 10
+    assert len(shown_rows) == 0
+    assert all(getattr(service, name).all() for name in LISTING_RELATIONS)
+
+
+def test_a_service_the_public_cannot_see_has_no_page(db):
+    assert public_listing("no-such-service") is None

@@ -48,7 +48,7 @@ from .params import (
 )
 from .place import EARTH_RADIUS_METRES, METRES_PER_MILE, distance_box, haversine, in_box, may_be_near_q
 from .registry import FILTERS, NEED_DIMENSIONS, Filter
-from .services import public_services, with_listing_details, with_result_details
+from .services import public_listing, public_services, with_listing_details, with_result_details
 from .vocabulary import Option, Vocabulary
 
 __all__ = [
@@ -80,6 +80,7 @@ __all__ = [
     "page_number",
     "parse_keywords",
     "point_details",
+    "public_listing",
     "public_services",
     "search",
     "with_listing_details",
