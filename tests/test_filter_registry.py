@@ -12,6 +12,7 @@ import random
 
 import pytest
 from django.http import QueryDict
+from django.utils import translation
 
 from api.filters import UNKNOWN
 from api.filters import ServiceFilter as ApiServiceFilter
@@ -177,3 +178,31 @@ def test_a_value_no_filter_knows_gets_a_message_on_the_site_a_400_from_the_api_a
     with pytest.raises(ImportFailed) as failure:
         import_listings(out.getvalue())
     assert [error.column for error in failure.value.errors] == [FILTERS[name].import_column]
+
+
+def test_the_search_form_is_made_once_for_the_same_vocabulary_and_language_and_never_shares_an_answer(db):
+    vocabulary = Vocabulary.load()
+    wrong = ServiceFilter(QueryDict("language=xx&postcode=BD7%201DP&q=a"), vocabulary=vocabulary)
+    right = ServiceFilter(QueryDict("language=ur"), vocabulary=vocabulary)
+    assert type(wrong.form) is type(right.form)
+    assert "language" in wrong.form.errors and "postcode" in wrong.form.errors
+    assert not right.form.errors
+    assert right.params().language == ("ur",) and wrong.params().language == ()
+    assert wrong.params().q == "a" and right.params().q == ""
+    # Each filter set has filters of its own, with this vocabulary's choices.
+    assert wrong.filters["language"] is not right.filters["language"]
+    assert wrong.filters["language"].extra is not ServiceFilter.base_filters["language"].extra
+    with translation.override("ur"):
+        # A request's vocabulary makes its options in that request's language.
+        urdu = ServiceFilter(QueryDict("language=ur"), vocabulary=Vocabulary(vocabulary.terms))
+        assert type(urdu.form) is not type(right.form)
+        urdu_labels = dict(urdu.form.fields["support"].choices)
+    english_labels = dict(right.form.fields["support"].choices)
+    assert urdu_labels.keys() == english_labels.keys()
+    assert urdu_labels["counselling"] != english_labels["counselling"] == "Counselling and talking therapy"
+
+
+def test_the_search_form_follows_a_new_reading_of_the_vocabularies(db):
+    first = ServiceFilter(QueryDict(""), vocabulary=Vocabulary.load())
+    again = ServiceFilter(QueryDict(""), vocabulary=Vocabulary(Vocabulary.read()))
+    assert type(first.form) is not type(again.form)
