@@ -10,10 +10,10 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from directory.links import slug_address
 from directory.seeded import in_visitor_language
 
 from .hours import MINUTES_A_DAY, HoursError, WeeklyHours, parse_hours, read_hours
@@ -342,7 +342,7 @@ class Organisation(Listing):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("partners:organisation", kwargs={"slug": self.slug})
+        return slug_address("partners:organisation", self.slug)
 
     def is_kept_by(self, user) -> bool:
         """Does this person look after this organisation? Its members and moderators."""
@@ -510,7 +510,7 @@ class Service(Listing):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("partners:service", kwargs={"slug": self.slug})
+        return slug_address("partners:service", self.slug)
 
     @property
     def phone_to_call(self) -> str:

@@ -3,13 +3,13 @@
 from django import template
 from django.template.base import Parser, Token
 from django.template.context import Context
-from django.urls import reverse
 from django.utils import translation
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from directory.languages import BY_CODE, DEFAULT
+from directory.links import address
 from partners.models import Language, LanguageProvision, ReferralKind, ReferralRoute, Service
 from partners.templatetags.directory import markup
 
@@ -77,7 +77,7 @@ def shortlist_button_html(service: Service, chosen: bool, next_url: str, plain_f
         '<button type="submit" class="button button--secondary shortlist-button{}" data-shortlist-button>'
         '<span data-shortlist-label>{}</span><span class="visually-hidden"> ({})</span>'
         "</button></form>",
-        reverse("signposting:remove" if chosen else "signposting:add"),
+        address("signposting:remove" if chosen else "signposting:add"),
         "" if plain_forms else " data-shortlist-form",
         service.slug,
         next_url,
