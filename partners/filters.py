@@ -177,15 +177,15 @@ class SharedChoicesField(MultipleChoiceField):
 
 
 class FacetFilter(LightCopy, django_filters.MultipleChoiceFilter):
-    """A filter of the registry (ServiceFilter.__init__ gives a copy the choices of the
-    request's vocabulary)."""
+    """A filter of the registry (ServiceFilter.get_form_class gives a copy the choices of
+    the request's vocabulary when it makes a form class)."""
 
     field_class = SharedChoicesField
 
 
 def _facet(name: str) -> FacetFilter:
     """A filter of the registry (partners.search.FILTERS): its label and message; the
-    choices are fixed ones, or the vocabulary's (set for each request, in __init__)."""
+    choices are fixed ones, or the vocabulary's (set when a form class is made)."""
     spec = FILTERS[name]
     return FacetFilter(
         label=spec.label,
@@ -281,20 +281,21 @@ class ServiceFilter(django_filters.FilterSet):
     def __init__(self, data=None, queryset=None, *, vocabulary: Vocabulary | None = None, **kwargs):
         super().__init__(data, queryset=queryset, **kwargs)
         self.vocabulary = vocabulary or Vocabulary.load()
-        for name in (name for name, spec in FILTERS.items() if spec.model):
-            self.filters[name].extra["choices"] = [(o.value, o.label) for o in self.vocabulary.options(name)]
 
     def get_form_class(self):
         """The form of these vocabularies in the visitor's language: made once per process
-        for the rows kept per directory version (Vocabulary.load), as their options are,
-        rather than twenty fields made for every search. Nothing changes a form class."""
-        terms, language = self.vocabulary.terms, get_language()
+        (and filter set class) for the rows kept per directory version (Vocabulary.load),
+        as their options are, rather than twenty fields made for every search. Nothing
+        changes a form class."""
+        terms, key = self.vocabulary.terms, (type(self), get_language())
         kept = _forms.get("kept")
         if kept is None or kept[0] is not terms:
             kept = _forms["kept"] = (terms, {})
-        form = kept[1].get(language)
+        form = kept[1].get(key)
         if form is None:
-            form = kept[1][language] = super().get_form_class()
+            for name in (name for name, spec in FILTERS.items() if spec.model):
+                self.filters[name].extra["choices"] = [(o.value, o.label) for o in self.vocabulary.options(name)]
+            form = kept[1][key] = super().get_form_class()
         return form
 
     def params(self) -> SearchParams:
@@ -336,5 +337,5 @@ class ServiceFilter(django_filters.FilterSet):
         return errors
 
 
-# The form classes of the vocabularies last read: (their rows, {language: form class}).
+# The form classes of the vocabularies last read: (their rows, {(class, language): form class}).
 _forms: dict[str, tuple] = {}

@@ -1,7 +1,7 @@
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
-from django.urls import reverse
 
+from directory.links import slug_address
 from feedback.needs import could_record, counts_as_search, open_result_count, record_search
 from signposting.crisis import crisis_services
 from signposting.crisis_words import suggests_crisis
@@ -116,8 +116,7 @@ def search_geojson(request: HttpRequest) -> JsonResponse:
 def map_point(request: HttpRequest, point: int) -> JsonResponse:
     """Anyone: what the popup of one map point (a `Feature`'s id) shows; 404 for a point the
     public cannot see."""
-    prefix = reverse("partners:service", kwargs={"slug": "-"})[:-2]
-    details = point_details(point, lambda slug: f"{prefix}{slug}/")
+    details = point_details(point, lambda slug: slug_address("partners:service", slug))
     if details is None:
         raise Http404("No such point on the map.")
     return JsonResponse(details, json_dumps_params={"ensure_ascii": False})

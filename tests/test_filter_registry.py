@@ -10,6 +10,7 @@ import csv
 import io
 import random
 
+import django_filters
 import pytest
 from django.http import QueryDict
 from django.utils import translation
@@ -206,3 +207,17 @@ def test_the_search_form_follows_a_new_reading_of_the_vocabularies(db):
     first = ServiceFilter(QueryDict(""), vocabulary=Vocabulary.load())
     again = ServiceFilter(QueryDict(""), vocabulary=Vocabulary(Vocabulary.read()))
     assert type(first.form) is not type(again.form)
+
+
+def test_a_filter_set_made_from_the_search_form_gets_a_form_of_its_own(db):
+    class WithExtra(ServiceFilter):
+        extra_word = django_filters.CharFilter(method=lambda queryset, name, value: queryset)
+
+    vocabulary = Vocabulary.load()
+    parent = ServiceFilter(QueryDict(""), vocabulary=vocabulary)
+    child = WithExtra(QueryDict(""), vocabulary=vocabulary)
+    assert "extra_word" in child.form.fields
+    assert "extra_word" not in parent.form.fields
+    # Made after its subclass, the search form is still its own.
+    assert "extra_word" not in ServiceFilter(QueryDict(""), vocabulary=vocabulary).form.fields
+    assert child.form.fields["support"].choices == parent.form.fields["support"].choices != []
